@@ -1,0 +1,51 @@
+//! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
+//!
+//! One module per task. Every task works on paths relative to the workspace root, so it
+//! behaves the same from any directory.
+
+mod regenerate;
+mod spec;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+const USAGE: &str = "\
+usage: cargo xtask <task>
+
+tasks:
+  regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/;
+                         with --check, write nothing, print a diff and fail when stale";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let result = match args.as_slice() {
+        ["regenerate"] => regenerate::run(regenerate::Mode::Write),
+        ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
+        ["help" | "--help" | "-h"] => {
+            println!("{USAGE}");
+            Ok(true)
+        }
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, found from this crate's manifest so it never depends on the
+/// current directory.
+fn project_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives one level below the workspace root")
+        .to_path_buf()
+}
