@@ -1,0 +1,3 @@
+//! The `keyapi-tiktok` command (work in progress).
+
+fn main() {}

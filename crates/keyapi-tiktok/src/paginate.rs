@@ -1,0 +1,161 @@
+//! Rankings of any length as streams that spend exactly the credits they need.
+
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+
+use crate::query::MAX_PAGE;
+use crate::{Client, Error, Page, RankedVideo, VideoRankingQuery};
+
+/// A ranking to stream, page after page, from the query's page on. Made by
+/// [`Client::video_ranking`]; nothing is sent until the stream is polled.
+///
+/// It stops after `limit` items (asking for exactly `ceil(limit / page_size)` pages), at the
+/// first page shorter than the page size (the end of the ranking, an empty page included),
+/// at page 100000, and right after yielding an error.
+///
+/// With [`concurrency`](Ranking::concurrency) above 1, up to that many pages are requested
+/// at once and still yielded in rank order. The trade-off: when the ranking ends early,
+/// the pages already requested past its end (at most `concurrency - 1`) are requested for
+/// nothing and may each cost a credit. Keep the default of 1 when credits matter more than
+/// time, or set a `limit` no larger than the ranking.
+///
+/// ```no_run
+/// use futures::TryStreamExt;
+/// use keyapi_tiktok::{Client, Period, RankField, VideoRankingQuery};
+///
+/// # async fn run() -> Result<(), keyapi_tiktok::Error> {
+/// let client = Client::from_env()?;
+/// let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "GB".parse()?, RankField::Sales, Period::Daily);
+/// let top: Vec<_> = client.video_ranking(query).limit(25).items().try_collect().await?;
+/// assert!(top.len() <= 25); // three pages of ten, three credits
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+#[must_use = "a ranking does nothing until streamed with .pages() or .items()"]
+pub struct Ranking {
+    client: Client,
+    query: VideoRankingQuery,
+    limit: Option<u64>,
+    concurrency: usize,
+}
+
+impl Client {
+    /// Streams the ranking described by `query`, starting at its page; see [`Ranking`].
+    pub fn video_ranking(&self, query: VideoRankingQuery) -> Ranking {
+        Ranking {
+            client: self.clone(),
+            query,
+            limit: None,
+            concurrency: 1,
+        }
+    }
+}
+
+impl Ranking {
+    /// Stop after this many items.
+    pub fn limit(mut self, items: u64) -> Self {
+        self.limit = Some(items);
+        self
+    }
+
+    /// Request up to this many pages at once (default 1); items stay in rank order.
+    pub fn concurrency(mut self, pages: usize) -> Self {
+        self.concurrency = pages.max(1);
+        self
+    }
+
+    /// The pages this stream will request at most: `ceil(limit / page_size)` with a limit,
+    /// else every page up to 100000. Useful for progress bars.
+    ///
+    /// ```
+    /// # use keyapi_tiktok::*;
+    /// # let client = Client::builder().api_key("k").build()?;
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// assert_eq!(client.video_ranking(query).limit(25).max_pages(), 3);
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn max_pages(&self) -> u32 {
+        let available = MAX_PAGE
+            .saturating_sub(self.query.page_number())
+            .saturating_add(1);
+        match self.limit {
+            None => available,
+            Some(limit) => {
+                let size = u64::from(self.query.size().max(1));
+                let needed = limit.div_ceil(size);
+                u32::try_from(needed).unwrap_or(u32::MAX).min(available)
+            }
+        }
+    }
+
+    /// The ranking as pages, in order. The last page is cut to the limit.
+    pub fn pages(self) -> BoxStream<'static, Result<Page, Error>> {
+        if let Err(error) = self.query.validate() {
+            return stream::once(async { Err(error) }).boxed();
+        }
+        let first = self.query.page_number();
+        let last = first.saturating_add(self.max_pages()).saturating_sub(1);
+        let Ranking {
+            client,
+            query,
+            limit,
+            concurrency,
+        } = self;
+        let fetches = stream::iter(first..=last)
+            .map(move |page| {
+                let client = client.clone();
+                let query = query.clone().page(page);
+                async move { client.video_ranking_page(&query).await }
+            })
+            .buffered(concurrency);
+        let state = Progress {
+            remaining: limit,
+            done: limit == Some(0),
+        };
+        stream::unfold(
+            (Box::pin(fetches), state),
+            |(mut fetches, mut state)| async move {
+                if state.done {
+                    return None;
+                }
+                let next = fetches.next().await?;
+                let next = next.map(|page| state.take(page));
+                if next.is_err() {
+                    state.done = true;
+                }
+                Some((next, (fetches, state)))
+            },
+        )
+        .boxed()
+    }
+
+    /// The ranking as videos, in rank order; an error ends the stream after it is yielded.
+    pub fn items(self) -> BoxStream<'static, Result<RankedVideo, Error>> {
+        self.pages()
+            .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
+            .try_flatten()
+            .boxed()
+    }
+}
+
+/// What the page stream has still to yield.
+struct Progress {
+    remaining: Option<u64>,
+    done: bool,
+}
+
+impl Progress {
+    /// Cuts `page` to the limit and decides whether it is the last one.
+    fn take(&mut self, mut page: Page) -> Page {
+        let full = !page.is_last();
+        if let Some(remaining) = &mut self.remaining {
+            let keep = usize::try_from(*remaining)
+                .unwrap_or(usize::MAX)
+                .min(page.items.len());
+            page.items.truncate(keep);
+            *remaining -= keep as u64;
+            self.done |= *remaining == 0;
+        }
+        self.done |= !full || page.page >= MAX_PAGE;
+        page
+    }
+}

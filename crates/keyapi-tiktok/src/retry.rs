@@ -1,0 +1,315 @@
+//! When to try a failed request again, and how long to wait: a pure function of the
+//! attempt, the error and the time spent, so it is tested without sleeping.
+
+use std::time::Duration;
+
+use crate::Error;
+
+/// How the client retries failed requests.
+///
+/// Retried: rate limits (429), server errors (5xx) and transport failures (dropped
+/// connections, timeouts), whether the API signalled them with the HTTP status or the
+/// envelope `code`. Never retried: 400, 401, 402 and invalid input, since they would fail
+/// the same way again. Waits grow exponentially with full jitter (a uniformly random
+/// wait up to the exponential bound, so clients that failed together do not retry
+/// together); a `Retry-After` from the server is honoured, clamped to
+/// [`max_retry_after`](RetryPolicy::max_retry_after).
+///
+/// ```
+/// use std::time::Duration;
+/// use keyapi_tiktok::RetryPolicy;
+///
+/// let policy = RetryPolicy { max_attempts: 5, ..RetryPolicy::default() };
+/// assert_eq!(policy.base_delay, Duration::from_millis(500));
+/// assert_eq!(RetryPolicy::no_delay(3).max_delay, Duration::ZERO);
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RetryPolicy {
+    /// Attempts in all, the first one included; 1 means never retry.
+    pub max_attempts: u32,
+    /// The bound of the first wait; each further wait doubles it.
+    pub base_delay: Duration,
+    /// The largest bound a wait can have.
+    pub max_delay: Duration,
+    /// The longest `Retry-After` honoured; longer requests are clamped to it.
+    pub max_retry_after: Duration,
+    /// No retry starts when it would end later than this after the first attempt.
+    pub max_elapsed: Duration,
+}
+
+impl Default for RetryPolicy {
+    /// Four attempts, waits from 0.5 s doubling up to 30 s, `Retry-After` up to 60 s,
+    /// two minutes in all.
+    fn default() -> Self {
+        RetryPolicy {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+            max_retry_after: Duration::from_secs(60),
+            max_elapsed: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What to do after a failed attempt.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RetryDecision {
+    /// Give up and return the error.
+    Stop,
+    /// Wait this long, then try again.
+    Retry(Duration),
+}
+
+impl RetryPolicy {
+    /// Never retry.
+    ///
+    /// ```
+    /// assert_eq!(keyapi_tiktok::RetryPolicy::never().max_attempts, 1);
+    /// ```
+    pub fn never() -> Self {
+        RetryPolicy {
+            max_attempts: 1,
+            ..RetryPolicy::default()
+        }
+    }
+
+    /// Retry up to `max_attempts` in all without waiting, `Retry-After` included: for tests.
+    ///
+    /// ```
+    /// assert_eq!(keyapi_tiktok::RetryPolicy::no_delay(3).max_attempts, 3);
+    /// ```
+    pub fn no_delay(max_attempts: u32) -> Self {
+        RetryPolicy {
+            max_attempts,
+            base_delay: Duration::ZERO,
+            max_delay: Duration::ZERO,
+            max_retry_after: Duration::ZERO,
+            max_elapsed: Duration::from_secs(3600),
+        }
+    }
+
+    /// Decides what follows failed attempt number `attempt` (from 1), `elapsed` after the
+    /// first attempt started. `jitter` is a uniform random number in `[0, 1)`, passed in so
+    /// the decision is reproducible.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use keyapi_tiktok::{Error, RetryDecision, RetryPolicy};
+    ///
+    /// let policy = RetryPolicy::default();
+    /// let budget = Error::BudgetExhausted { budget: 1 };
+    /// assert_eq!(policy.decide(1, &budget, Duration::ZERO, 0.5), RetryDecision::Stop);
+    /// ```
+    pub fn decide(
+        &self,
+        attempt: u32,
+        error: &Error,
+        elapsed: Duration,
+        jitter: f64,
+    ) -> RetryDecision {
+        if attempt >= self.max_attempts || !error.is_retryable() {
+            return RetryDecision::Stop;
+        }
+        let wait = match error.retry_after() {
+            Some(asked) => asked.min(self.max_retry_after),
+            None => self.backoff_bound(attempt).mul_f64(jitter.clamp(0.0, 1.0)),
+        };
+        if elapsed.saturating_add(wait) > self.max_elapsed {
+            return RetryDecision::Stop;
+        }
+        RetryDecision::Retry(wait)
+    }
+
+    /// `min(max_delay, base_delay * 2^(attempt - 1))`.
+    fn backoff_bound(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
+        self.base_delay.saturating_mul(factor).min(self.max_delay)
+    }
+}
+
+/// Reads `Retry-After`: delta seconds or an HTTP date, relative to `now`; clamped to a day
+/// so a broken header cannot park a client.
+pub(crate) fn parse_retry_after(value: &str, now: std::time::SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(seconds) => Duration::from_secs(seconds),
+        Err(_) => httpdate::parse_http_date(value)
+            .ok()?
+            .duration_since(now)
+            .unwrap_or(Duration::ZERO),
+    };
+    Some(wait.min(Duration::from_secs(86_400)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ApiFailure;
+
+    fn api(status: u16, retry_after: Option<Duration>) -> Error {
+        ApiFailure {
+            status: Some(status),
+            code: None,
+            message: String::new(),
+            request_id: None,
+            retry_after,
+        }
+        .into_error()
+    }
+
+    fn envelope(code: i64) -> Error {
+        ApiFailure {
+            status: Some(200),
+            code: Some(code),
+            message: String::new(),
+            request_id: None,
+            retry_after: None,
+        }
+        .into_error()
+    }
+
+    const START: Duration = Duration::ZERO;
+
+    #[test]
+    fn retries_rate_limits_and_server_errors_from_status_or_envelope() {
+        let policy = RetryPolicy::default();
+        for error in [
+            api(429, None),
+            api(500, None),
+            api(503, None),
+            envelope(429),
+            envelope(500),
+        ] {
+            assert!(
+                matches!(
+                    policy.decide(1, &error, START, 0.5),
+                    RetryDecision::Retry(_)
+                ),
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn never_retries_what_would_fail_again() {
+        let policy = RetryPolicy::default();
+        for error in [
+            api(400, None),
+            api(401, None),
+            api(402, None),
+            envelope(401),
+            envelope(402),
+            api(404, None),
+        ] {
+            assert_eq!(
+                policy.decide(1, &error, START, 0.5),
+                RetryDecision::Stop,
+                "{error}"
+            );
+        }
+    }
+
+    #[test]
+    fn stops_after_max_attempts() {
+        let policy = RetryPolicy {
+            max_attempts: 3,
+            ..RetryPolicy::default()
+        };
+        assert!(matches!(
+            policy.decide(2, &api(503, None), START, 0.5),
+            RetryDecision::Retry(_)
+        ));
+        assert_eq!(
+            policy.decide(3, &api(503, None), START, 0.5),
+            RetryDecision::Stop
+        );
+        assert_eq!(
+            RetryPolicy::never().decide(1, &api(503, None), START, 0.5),
+            RetryDecision::Stop
+        );
+    }
+
+    #[test]
+    fn backoff_is_exponential_full_jitter_and_capped() {
+        let policy = RetryPolicy {
+            max_attempts: 20,
+            base_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(1),
+            max_elapsed: Duration::from_secs(3600),
+            ..RetryPolicy::default()
+        };
+        let wait = |attempt, jitter| match policy.decide(attempt, &api(500, None), START, jitter) {
+            RetryDecision::Retry(wait) => wait,
+            RetryDecision::Stop => panic!("attempt {attempt} should retry"),
+        };
+        assert_eq!(wait(1, 1.0), Duration::from_millis(100));
+        assert_eq!(wait(2, 1.0), Duration::from_millis(200));
+        assert_eq!(wait(3, 1.0), Duration::from_millis(400));
+        assert_eq!(wait(3, 0.5), Duration::from_millis(200));
+        assert_eq!(wait(3, 0.0), Duration::ZERO);
+        assert_eq!(wait(10, 1.0), Duration::from_secs(1), "capped at max_delay");
+        assert_eq!(wait(19, 1.0), Duration::from_secs(1), "no overflow");
+    }
+
+    #[test]
+    fn retry_after_is_honoured_and_clamped() {
+        let policy = RetryPolicy {
+            max_retry_after: Duration::from_secs(10),
+            ..RetryPolicy::default()
+        };
+        let asked = |secs| api(429, Some(Duration::from_secs(secs)));
+        assert_eq!(
+            policy.decide(1, &asked(3), START, 0.0),
+            RetryDecision::Retry(Duration::from_secs(3))
+        );
+        assert_eq!(
+            policy.decide(1, &asked(600), START, 0.0),
+            RetryDecision::Retry(Duration::from_secs(10))
+        );
+    }
+
+    #[test]
+    fn total_time_is_bounded() {
+        let policy = RetryPolicy {
+            max_elapsed: Duration::from_secs(5),
+            ..RetryPolicy::default()
+        };
+        let error = api(429, Some(Duration::from_secs(2)));
+        assert!(matches!(
+            policy.decide(1, &error, Duration::from_secs(2), 0.5),
+            RetryDecision::Retry(_)
+        ));
+        assert_eq!(
+            policy.decide(1, &error, Duration::from_secs(4), 0.5),
+            RetryDecision::Stop
+        );
+    }
+
+    #[test]
+    fn no_delay_ignores_retry_after() {
+        let policy = RetryPolicy::no_delay(3);
+        assert_eq!(
+            policy.decide(1, &api(429, Some(Duration::from_secs(30))), START, 0.9),
+            RetryDecision::Retry(Duration::ZERO)
+        );
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = httpdate::parse_http_date("Wed, 25 Nov 2026 16:00:00 GMT").unwrap();
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 16:00:30 GMT", now),
+            Some(Duration::from_secs(30))
+        );
+        assert_eq!(
+            parse_retry_after("Wed, 25 Nov 2026 15:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(parse_retry_after("soon", now), None);
+        assert_eq!(
+            parse_retry_after("99999999", now),
+            Some(Duration::from_secs(86_400))
+        );
+    }
+}
