@@ -5,6 +5,7 @@
 
 mod regenerate;
 mod spec;
+mod spec_diff;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -14,7 +15,10 @@ usage: cargo xtask <task>
 
 tasks:
   regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/;
-                         with --check, write nothing, print a diff and fail when stale";
+                         with --check, write nothing, print a diff and fail when stale
+  spec-diff OLD NEW      compare two versions of the OpenAPI document (YAML or JSON), one
+                         line per change; exit 1 when a change is breaking, exit 2 when
+                         a file cannot be read or is not an OpenAPI document";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -22,6 +26,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["regenerate"] => regenerate::run(regenerate::Mode::Write),
         ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
+        ["spec-diff", old, new] => return spec_diff::main(Path::new(old), Path::new(new)),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(true)
