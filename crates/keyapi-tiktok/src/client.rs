@@ -14,10 +14,10 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::{Host, Url};
 
-use crate::VideoRankingQuery;
 use crate::error::{ApiFailure, Error};
 use crate::ranking::{Page, decode_drifted, page_from_envelope};
 use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
+use crate::{Cache, VideoRankingQuery};
 
 /// Where the API lives unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
@@ -68,6 +68,8 @@ pub struct Usage {
     pub credits_spent: u64,
     /// HTTP requests sent, retries included. Failed ones are reported not to be charged.
     pub requests_sent: u64,
+    /// Pages served from the [`Cache`] (free).
+    pub cache_hits: u64,
 }
 
 /// Configures a [`Client`].
@@ -97,6 +99,7 @@ pub struct ClientBuilder {
     requests_per_second: Option<f64>,
     max_in_flight: Option<usize>,
     credit_budget: Option<u64>,
+    cache: Option<Cache>,
 }
 
 impl Default for ClientBuilder {
@@ -110,6 +113,7 @@ impl Default for ClientBuilder {
             requests_per_second: None,
             max_in_flight: None,
             credit_budget: None,
+            cache: None,
         }
     }
 }
@@ -184,6 +188,13 @@ impl ClientBuilder {
         self
     }
 
+    /// Serve repeated queries from this disk cache (off by default); see [`Cache`] for
+    /// what is kept and for how long.
+    pub fn cache(mut self, cache: Cache) -> Self {
+        self.cache = Some(cache);
+        self
+    }
+
     /// Checks the configuration and builds the client.
     pub fn build(self) -> Result<Client, Error> {
         let key = self.api_key.as_ref().ok_or_else(|| {
@@ -230,9 +241,11 @@ impl ClientBuilder {
                 rate_limit: self.requests_per_second.map(RateLimiter::new),
                 in_flight: self.max_in_flight.map(|n| Semaphore::new(n)),
                 credit_budget: self.credit_budget,
+                cache: self.cache,
                 credits_spent: AtomicU64::new(0),
                 credits_reserved: AtomicU64::new(0),
                 requests_sent: AtomicU64::new(0),
+                cache_hits: AtomicU64::new(0),
             }),
         })
     }
@@ -289,10 +302,12 @@ struct Inner {
     rate_limit: Option<RateLimiter>,
     in_flight: Option<Semaphore>,
     credit_budget: Option<u64>,
+    cache: Option<Cache>,
     credits_spent: AtomicU64,
     /// Credits spent plus those held by requests under way, for the budget.
     credits_reserved: AtomicU64,
     requests_sent: AtomicU64,
+    cache_hits: AtomicU64,
 }
 
 impl fmt::Debug for Client {
@@ -327,6 +342,7 @@ impl Client {
         Usage {
             credits_spent: self.inner.credits_spent.load(Ordering::Relaxed),
             requests_sent: self.inner.requests_sent.load(Ordering::Relaxed),
+            cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
         }
     }
 
@@ -361,17 +377,31 @@ impl Client {
                     query.date(),
                 );
             }
+            let cache = self.inner.cache.as_ref();
+            if let Some(cache) = cache
+                && let Some(page) = cache.get(&self.inner.base_url, query).await
+            {
+                self.inner.cache_hits.fetch_add(1, Ordering::Relaxed);
+                return Ok(page);
+            }
             let reservation = self.reserve_credit()?;
-            let page = self.fetch_with_retries(query).await?;
+            let (page, body) = self.fetch_with_retries(query).await?;
             reservation.commit();
             self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
+            if let (Some(cache), Some(body)) = (cache, body) {
+                cache.put(&self.inner.base_url, query, &body, &page).await;
+            }
             Ok(page)
         }
         .instrument(span)
         .await
     }
 
-    async fn fetch_with_retries(&self, query: &VideoRankingQuery) -> Result<Page, Error> {
+    /// The page, and its body as received when a cache will store it.
+    async fn fetch_with_retries(
+        &self,
+        query: &VideoRankingQuery,
+    ) -> Result<(Page, Option<Vec<u8>>), Error> {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -384,7 +414,7 @@ impl Client {
             );
             let result = self.attempt(query).instrument(span.clone()).await;
             match &result {
-                Ok(page) => {
+                Ok((page, _)) => {
                     span.record("status", 200).record("code", 0);
                     if let Some(id) = &page.request_id {
                         span.record("request_id", id.as_str());
@@ -427,7 +457,7 @@ impl Client {
     }
 
     /// One HTTP request through the generated client, mapped to a page or an [`Error`].
-    async fn attempt(&self, query: &VideoRankingQuery) -> Result<Page, Error> {
+    async fn attempt(&self, query: &VideoRankingQuery) -> Result<(Page, Option<Vec<u8>>), Error> {
         if let Some(limiter) = &self.inner.rate_limit {
             limiter.acquire().await;
         }
@@ -459,8 +489,16 @@ impl Client {
             Ok(response) => {
                 let status = response.status().as_u16();
                 let retry_after = retry_after(response.headers());
-                page_from_envelope(response.into_inner(), Some(status), query)
-                    .map_err(|error| error.with_retry_after(retry_after))
+                let envelope = response.into_inner();
+                // The spec-typed envelope, extra fields included, is the body as received.
+                let body = self
+                    .inner
+                    .cache
+                    .as_ref()
+                    .and_then(|_| serde_json::to_vec(&envelope).ok());
+                let page = page_from_envelope(envelope, Some(status), query)
+                    .map_err(|error| error.with_retry_after(retry_after))?;
+                Ok((page, body))
             }
             Err(error) => map_generated_error(error, query).await,
         }
@@ -506,7 +544,7 @@ impl Drop for Reservation<'_> {
 async fn map_generated_error(
     error: openapi::Error<types::ErrorEnvelope>,
     query: &VideoRankingQuery,
-) -> Result<Page, Error> {
+) -> Result<(Page, Option<Vec<u8>>), Error> {
     use openapi::Error as E;
     match error {
         E::ErrorResponse(response) => {
@@ -553,7 +591,9 @@ async fn map_generated_error(
             }
             .into_error())
         }
-        E::InvalidResponsePayload(body, _) => decode_drifted(&body, None, query),
+        E::InvalidResponsePayload(body, _) => {
+            decode_drifted(&body, None, query).map(|page| (page, Some(body.to_vec())))
+        }
         E::CommunicationError(source)
         | E::ResponseBodyError(source)
         | E::InvalidUpgrade(source) => Err(Error::Transport {

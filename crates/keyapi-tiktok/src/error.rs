@@ -60,6 +60,12 @@ pub enum Error {
         /// The start of the body, at most 256 bytes.
         excerpt: String,
     },
+    /// The response cache could not be read or cleared (only from [`Cache`](crate::Cache)'s
+    /// own methods: during requests a failing cache is skipped, not reported).
+    Cache {
+        /// What failed, naming the directory.
+        message: String,
+    },
     /// The client's credit budget is spent; nothing was sent.
     BudgetExhausted {
         /// The budget the client was built with.
@@ -219,6 +225,7 @@ impl Error {
             Error::Transport { .. } => "transport",
             Error::Decode { .. } => "decode",
             Error::BudgetExhausted { .. } => "budget_exhausted",
+            Error::Cache { .. } => "cache",
         }
     }
 }
@@ -252,6 +259,7 @@ impl fmt::Display for Error {
                 }
                 write!(f, ": {reason}; body starts {excerpt:?}")
             }
+            Error::Cache { message } => f.write_str(message),
             Error::BudgetExhausted { budget } => {
                 write!(f, "credit budget of {budget} spent: request not sent")
             }

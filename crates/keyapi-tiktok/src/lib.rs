@@ -36,6 +36,7 @@
 //! `Debug` output, errors, logs or URLs, and the client refuses plain `http://` except to
 //! loopback addresses.
 
+mod cache;
 mod client;
 mod error;
 mod paginate;
@@ -43,6 +44,7 @@ mod query;
 mod ranking;
 mod retry;
 
+pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
     API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, Usage,
 };

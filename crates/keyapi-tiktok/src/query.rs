@@ -449,6 +449,23 @@ impl VideoRankingQuery {
         u64::from(self.page.saturating_sub(1)) * u64::from(self.page_size) + 1
     }
 
+    /// Every parameter in a fixed order, for cache keys.
+    pub(crate) fn canonical(&self) -> String {
+        let ai = self
+            .created_by_ai
+            .map_or("", |ai| if ai { "true" } else { "false" });
+        format!(
+            "date={}&region={}&video_rank_field={}&rank_type={}&product_category_id={}&created_by_ai={ai}&page_num={}&page_size={}",
+            self.date,
+            self.region,
+            self.rank_field.code(),
+            self.period.code(),
+            self.category.as_deref().unwrap_or(""),
+            self.page,
+            self.page_size,
+        )
+    }
+
     /// Whether the date is the conventional start of its period (see [`Period`]).
     pub(crate) fn date_starts_period(&self) -> bool {
         self.period.start_of_period(self.date) == self.date

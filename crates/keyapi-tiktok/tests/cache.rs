@@ -1,0 +1,293 @@
+//! The disk cache: repeated queries are free, recent rankings expire, corrupt entries are
+//! refetched, concurrent writers are safe and an unusable directory only costs the cache.
+
+use std::time::Duration;
+
+use jiff::civil::{Date, date};
+use keyapi_tiktok::{Cache, Client, Page, Period, RankField, RetryPolicy, VideoRankingQuery};
+use serde_json::{Value, json};
+use wiremock::matchers::{method, query_param};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+/// A date whose daily ranking is final.
+const SETTLED: Date = date(2026, 1, 31);
+
+fn today() -> Date {
+    jiff::Timestamp::now()
+        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+        .date()
+}
+
+fn query(day: Date) -> VideoRankingQuery {
+    VideoRankingQuery::new(day, "US".parse().unwrap(), RankField::Views, Period::Daily)
+}
+
+fn body(items: usize) -> Value {
+    let data: Vec<Value> = (0..items)
+        .map(|i| json!({ "video_id": format!("76000000000000000{i:02}"), "total_views_cnt": 1000 - i, "video_products": "[1729436418527695003]" }))
+        .collect();
+    json!({ "code": 0, "message": "success", "data": data, "requestId": "r-1" })
+}
+
+async fn server_with(body: Value) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    server
+}
+
+fn client(server: &MockServer, cache: &Cache) -> Client {
+    Client::builder()
+        .api_key("sk-test")
+        .base_url(server.uri())
+        .retry(RetryPolicy::no_delay(1))
+        .cache(cache.clone())
+        .build()
+        .unwrap()
+}
+
+async fn requests(server: &MockServer) -> usize {
+    server.received_requests().await.unwrap_or_default().len()
+}
+
+async fn fetch(client: &Client, query: &VideoRankingQuery) -> Page {
+    client.video_ranking_page(query).await.expect("page")
+}
+
+#[tokio::test]
+async fn a_repeated_query_makes_no_request_the_second_time() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    let first = fetch(&client, &query(SETTLED)).await;
+    let second = fetch(&client, &query(SETTLED)).await;
+    assert_eq!(first, second);
+    assert_eq!(requests(&server).await, 1);
+    let usage = client.usage();
+    assert_eq!(
+        (usage.credits_spent, usage.cache_hits, usage.requests_sent),
+        (1, 1, 1)
+    );
+    // A new client (another process) reads the same directory.
+    let again = client_fresh(&server, &cache)
+        .video_ranking_page(&query(SETTLED))
+        .await
+        .unwrap();
+    assert_eq!(again, first);
+    assert_eq!(requests(&server).await, 1);
+    assert_eq!(cache.stats().await.unwrap().entries, 1);
+}
+
+fn client_fresh(server: &MockServer, cache: &Cache) -> Client {
+    client(server, &Cache::new(cache.dir()))
+}
+
+#[tokio::test]
+async fn another_page_another_server_or_another_parameter_is_another_entry() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let (a, b) = (server_with(body(10)).await, server_with(body(10)).await);
+    fetch(&client(&a, &cache), &query(SETTLED)).await;
+    fetch(&client(&b, &cache), &query(SETTLED)).await;
+    fetch(&client(&a, &cache), &query(SETTLED).page(2)).await;
+    fetch(&client(&a, &cache), &query(SETTLED).created_by_ai(true)).await;
+    assert_eq!((requests(&a).await, requests(&b).await), (3, 1));
+}
+
+#[tokio::test]
+async fn a_recent_ranking_is_fetched_again_after_expiry() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path()).recent_ttl(Duration::from_millis(300));
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(today())).await;
+    fetch(&client, &query(today())).await;
+    assert_eq!(requests(&server).await, 1, "fresh within the ttl");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    fetch(&client, &query(today())).await;
+    assert_eq!(requests(&server).await, 2, "expired after the ttl");
+}
+
+#[tokio::test]
+async fn recent_empty_pages_and_errors_are_never_cached() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(0)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(today())).await;
+    fetch(&client, &query(today())).await;
+    assert_eq!(
+        requests(&server).await,
+        2,
+        "an unpublished ranking may appear later"
+    );
+
+    let failing =
+        server_with(json!({ "code": 500, "message": "Internal server error", "data": null })).await;
+    let client = self::client(&failing, &cache);
+    assert!(client.video_ranking_page(&query(SETTLED)).await.is_err());
+    assert!(client.video_ranking_page(&query(SETTLED)).await.is_err());
+    assert_eq!(requests(&failing).await, 2);
+    assert_eq!(cache.stats().await.unwrap().entries, 0);
+}
+
+#[tokio::test]
+async fn a_zero_ttl_caches_only_final_rankings() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path()).recent_ttl(Duration::ZERO);
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    for _ in 0..2 {
+        fetch(&client, &query(today())).await;
+        fetch(&client, &query(SETTLED)).await;
+    }
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn a_corrupted_entry_is_discarded_and_refetched() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    let original = fetch(&client, &query(SETTLED)).await;
+    for (corrupt, expected_requests) in [(b"{\"code\":0,\"dat".as_slice(), 2), (b"".as_slice(), 3)]
+    {
+        for file in walk(dir.path().join("content-v2")) {
+            std::fs::write(&file, corrupt).unwrap();
+        }
+        assert_eq!(fetch(&client, &query(SETTLED)).await, original);
+        assert_eq!(requests(&server).await, expected_requests);
+        // The refetched page was stored again and is served from the cache.
+        assert_eq!(fetch(&client, &query(SETTLED)).await, original);
+        assert_eq!(requests(&server).await, expected_requests);
+    }
+}
+
+fn walk(dir: std::path::PathBuf) -> Vec<std::path::PathBuf> {
+    let mut files = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            files.extend(walk(path))
+        } else {
+            files.push(path)
+        }
+    }
+    assert!(!files.is_empty());
+    files
+}
+
+#[tokio::test]
+async fn concurrent_writers_leave_a_consistent_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = server_with(body(10)).await;
+    let mut tasks = Vec::new();
+    for writer in 0..4 {
+        // Separate clients and cache handles, as separate processes would have.
+        let client = client(&server, &Cache::new(dir.path()));
+        tasks.push(tokio::spawn(async move {
+            for page in 1..=10u32 {
+                let page = if writer % 2 == 0 { page } else { 11 - page };
+                client
+                    .video_ranking_page(&query(SETTLED).page(page))
+                    .await
+                    .expect("page");
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.unwrap();
+    }
+    let written = requests(&server).await;
+    assert!((10..=40).contains(&written));
+    let reader = client(&server, &Cache::new(dir.path()));
+    for page in 1..=10 {
+        let cached = reader
+            .video_ranking_page(&query(SETTLED).page(page))
+            .await
+            .unwrap();
+        assert_eq!(cached.items.len(), 10);
+        assert_eq!(cached.items[0].rank, u64::from(page - 1) * 10 + 1);
+    }
+    assert_eq!(
+        requests(&server).await,
+        written,
+        "every page is served from the cache"
+    );
+    assert_eq!(reader.usage().cache_hits, 10);
+}
+
+#[tokio::test]
+async fn an_unwritable_cache_directory_still_returns_data() {
+    let dir = tempfile::tempdir().unwrap();
+    // A path under a regular file can be neither created nor written, even by root.
+    let blocker = dir.path().join("not-a-directory");
+    std::fs::write(&blocker, b"").unwrap();
+    let cache = Cache::new(blocker.join("cache"));
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    for _ in 0..2 {
+        assert_eq!(fetch(&client, &query(SETTLED)).await.items.len(), 10);
+    }
+    assert_eq!(requests(&server).await, 2);
+    assert_eq!(client.usage().cache_hits, 0);
+}
+
+#[tokio::test]
+async fn stats_and_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("fresh"));
+    assert_eq!(
+        cache.stats().await.unwrap().entries,
+        0,
+        "a missing directory is empty"
+    );
+    cache.clear().await.unwrap();
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    fetch(&client, &query(SETTLED).page(2)).await;
+    let stats = cache.stats().await.unwrap();
+    assert_eq!(stats.entries, 2);
+    assert!(stats.bytes > 100);
+    cache.clear().await.unwrap();
+    assert_eq!(cache.stats().await.unwrap().entries, 0);
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 3);
+}
+
+#[tokio::test]
+async fn only_matching_queries_hit() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = MockServer::start().await;
+    Mock::given(query_param("page_size", "5"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body(5)))
+        .mount(&server)
+        .await;
+    Mock::given(query_param("page_size", "10"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(body(10)))
+        .mount(&server)
+        .await;
+    let client = client(&server, &cache);
+    assert_eq!(
+        fetch(&client, &query(SETTLED).page_size(5))
+            .await
+            .items
+            .len(),
+        5
+    );
+    assert_eq!(fetch(&client, &query(SETTLED)).await.items.len(), 10);
+    assert_eq!(
+        fetch(&client, &query(SETTLED).page_size(5))
+            .await
+            .items
+            .len(),
+        5
+    );
+    assert_eq!(requests(&server).await, 2);
+}
