@@ -1,0 +1,707 @@
+//! Spec coverage: reads the vendored spec with `openapiv3` and fails, naming the item, when
+//! a query parameter, a response property, a value documented in a description or a
+//! documented error status has no counterpart in the typed API of `keyapi-tiktok`, or when
+//! the typed API maps something the spec no longer documents.
+//!
+//! The tables below are the explicit mapping; each is checked in both directions, so a
+//! stale row fails as surely as a missing one.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use jiff::civil::date;
+use keyapi_tiktok::{
+    MAX_PAGE_SIZE, Page, Period, RankField, RankedVideo, SalesMethod, VideoRankingQuery,
+};
+use keyapi_tiktok_drift_tests::{
+    OPERATION_PATH, client, declared_statuses, documented_values, envelope_schema, error_statuses,
+    item_schema, object, operation, resolve, resolve_boxed, response_example, serve_example,
+    spec_json, spec_openapi, type_name,
+};
+use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
+
+/// Fails with every problem found, one a line.
+fn assert_no_problems(what: &str, problems: &[String]) {
+    assert!(
+        problems.is_empty(),
+        "{what}: {} problem(s) between spec/upstream.openapi.yaml and keyapi-tiktok:\n  - {}",
+        problems.len(),
+        problems.join("\n  - ")
+    );
+}
+
+// ---------------------------------------------------------------------------------------
+// Query parameters
+// ---------------------------------------------------------------------------------------
+
+/// How the typed query sets one query parameter.
+struct ParameterMapping {
+    /// The parameter's name on the wire.
+    name: &'static str,
+    /// Whether every typed query sends it (it must then be required in the spec, and the
+    /// other way round).
+    always_sent: bool,
+    /// The schema type the wire value is written for.
+    schema_type: &'static str,
+    /// The typed API that sets it.
+    set_by: &'static str,
+    /// The wire value a query gives it, `None` when it is not sent.
+    wire: fn(&VideoRankingQuery) -> Option<String>,
+}
+
+const PARAMETERS: &[ParameterMapping] = &[
+    ParameterMapping {
+        name: "date",
+        always_sent: true,
+        schema_type: "string",
+        set_by: "VideoRankingQuery::new(date, ..) / date()",
+        wire: |q| Some(q.date().to_string()),
+    },
+    ParameterMapping {
+        name: "region",
+        always_sent: true,
+        schema_type: "string",
+        set_by: "VideoRankingQuery::new(_, region, ..) / region()",
+        wire: |q| Some(q.region().as_str().to_owned()),
+    },
+    ParameterMapping {
+        name: "product_category_id",
+        always_sent: false,
+        schema_type: "string",
+        set_by: "VideoRankingQuery::category(id) / category_id()",
+        wire: |q| q.category_id().map(str::to_owned),
+    },
+    ParameterMapping {
+        name: "created_by_ai",
+        always_sent: false,
+        schema_type: "string",
+        set_by: "VideoRankingQuery::created_by_ai(bool) / ai_filter()",
+        wire: |q| q.ai_filter().map(|ai| ai.to_string()),
+    },
+    ParameterMapping {
+        name: "video_rank_field",
+        always_sent: true,
+        schema_type: "integer",
+        set_by: "VideoRankingQuery::new(_, _, rank_field, _) / rank_field().code()",
+        wire: |q| Some(q.rank_field().code().to_string()),
+    },
+    ParameterMapping {
+        name: "rank_type",
+        always_sent: true,
+        schema_type: "integer",
+        set_by: "VideoRankingQuery::new(_, _, _, period) / period().code()",
+        wire: |q| Some(q.period().code().to_string()),
+    },
+    ParameterMapping {
+        name: "page_num",
+        always_sent: true,
+        schema_type: "integer",
+        set_by: "VideoRankingQuery::page(n) / page_number()",
+        wire: |q| Some(q.page_number().to_string()),
+    },
+    ParameterMapping {
+        name: "page_size",
+        always_sent: true,
+        schema_type: "integer",
+        set_by: "VideoRankingQuery::page_size(n) / size()",
+        wire: |q| Some(q.size().to_string()),
+    },
+];
+
+/// The parameters whose description documents coded values, and the enum that covers them.
+const ENUM_PARAMETERS: &[(&str, &str)] =
+    &[("video_rank_field", "RankField"), ("rank_type", "Period")];
+
+/// A query with only the four required choices.
+fn minimal_query() -> VideoRankingQuery {
+    VideoRankingQuery::new(
+        date(2026, 1, 31),
+        "US".parse().expect("US is a region"),
+        RankField::Views,
+        Period::Daily,
+    )
+}
+
+/// A query that sets everything the typed query can set.
+fn full_query() -> VideoRankingQuery {
+    VideoRankingQuery::new(
+        date(2026, 1, 26),
+        "GB".parse().expect("GB is a region"),
+        RankField::Sales,
+        Period::Weekly,
+    )
+    .category("601450")
+    .created_by_ai(true)
+    .page(3)
+    .page_size(MAX_PAGE_SIZE)
+}
+
+/// One query parameter as the spec declares it.
+struct SpecParameter {
+    name: String,
+    required: bool,
+    schema_type: &'static str,
+    description: String,
+}
+
+/// The operation's query parameters; parameters anywhere else are reported as problems.
+fn spec_parameters(spec: &OpenAPI, problems: &mut Vec<String>) -> Vec<SpecParameter> {
+    let mut parameters = Vec::new();
+    for parameter in &operation(spec).parameters {
+        let ReferenceOr::Item(parameter) = parameter else {
+            problems.push(format!(
+                "GET {OPERATION_PATH} has a $ref parameter ({parameter:?}); teach the test to resolve it"
+            ));
+            continue;
+        };
+        let data = parameter.parameter_data_ref();
+        if !matches!(parameter, Parameter::Query { .. }) {
+            problems.push(format!(
+                "parameter `{}` is not a query parameter ({parameter:?}); the typed query only sends query parameters",
+                data.name
+            ));
+            continue;
+        }
+        let schema_type = match &data.format {
+            ParameterSchemaOrContent::Schema(schema) => type_name(resolve(spec, schema)),
+            ParameterSchemaOrContent::Content(_) => "content",
+        };
+        parameters.push(SpecParameter {
+            name: data.name.clone(),
+            required: data.required,
+            schema_type,
+            description: data.description.clone().unwrap_or_default(),
+        });
+    }
+    parameters
+}
+
+#[test]
+fn every_query_parameter_has_a_typed_counterpart_and_back() {
+    let spec = spec_openapi();
+    let mut problems = Vec::new();
+    let parameters = spec_parameters(&spec, &mut problems);
+    let minimal = minimal_query();
+    for parameter in &parameters {
+        let name = parameter.name.as_str();
+        let Some(mapping) = PARAMETERS.iter().find(|m| m.name == name) else {
+            problems.push(format!(
+                "query parameter `{name}` ({}{}) has no counterpart in VideoRankingQuery: \
+                 add a way to set it and a row to PARAMETERS",
+                if parameter.required {
+                    "required, "
+                } else {
+                    "optional, "
+                },
+                parameter.schema_type
+            ));
+            continue;
+        };
+        if parameter.required != mapping.always_sent {
+            problems.push(format!(
+                "query parameter `{name}` is {} in the spec, but the typed query {} ({})",
+                if parameter.required {
+                    "required"
+                } else {
+                    "optional"
+                },
+                if mapping.always_sent {
+                    "always sends it"
+                } else {
+                    "may leave it unset"
+                },
+                mapping.set_by
+            ));
+        }
+        if parameter.schema_type != mapping.schema_type {
+            problems.push(format!(
+                "query parameter `{name}` is `{}` in the spec, but the typed query ({}) was written for `{}`",
+                parameter.schema_type, mapping.set_by, mapping.schema_type
+            ));
+        }
+        if mapping.always_sent && (mapping.wire)(&minimal).is_none() {
+            problems.push(format!(
+                "query parameter `{name}` is always sent by the table, but a minimal query leaves it unset"
+            ));
+        }
+    }
+    for mapping in PARAMETERS {
+        if !parameters.iter().any(|p| p.name == mapping.name) {
+            problems.push(format!(
+                "the typed query sets `{}` ({}), but the spec no longer has that query parameter",
+                mapping.name, mapping.set_by
+            ));
+        }
+    }
+    assert_no_problems("query parameters", &problems);
+}
+
+/// Ties the table to the client: what it sends is exactly what the table says.
+#[tokio::test]
+async fn the_client_sends_exactly_the_mapped_parameters() {
+    let spec = spec_json();
+    let example = response_example(&spec, 200);
+    let mut problems = Vec::new();
+    for (label, query) in [
+        ("minimal query", minimal_query()),
+        ("full query", full_query()),
+    ] {
+        let server = serve_example(200, &example).await;
+        client(&server)
+            .video_ranking_page(&query)
+            .await
+            .unwrap_or_else(|error| panic!("{label}: the 200 example is served: {error}"));
+        let received = server
+            .received_requests()
+            .await
+            .expect("wiremock records requests by default");
+        let [request] = received.as_slice() else {
+            panic!(
+                "{label}: expected exactly one request, got {}",
+                received.len()
+            );
+        };
+        let sent: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
+        for mapping in PARAMETERS {
+            let expected = (mapping.wire)(&query);
+            let actual = sent.get(mapping.name).cloned();
+            if actual != expected {
+                problems.push(format!(
+                    "{label}: `{}` was sent as {actual:?}, the table says {expected:?} ({})",
+                    mapping.name, mapping.set_by
+                ));
+            }
+        }
+        for name in sent.keys() {
+            if !PARAMETERS.iter().any(|m| m.name == name) {
+                problems.push(format!(
+                    "{label}: the client sent `{name}`, which is not in PARAMETERS"
+                ));
+            }
+        }
+    }
+    assert_no_problems("parameters sent", &problems);
+}
+
+// ---------------------------------------------------------------------------------------
+// Documented values: rank field, period, sales method
+// ---------------------------------------------------------------------------------------
+
+/// The values documented in a query parameter's description.
+fn parameter_values(spec: &OpenAPI, name: &str) -> (String, Vec<(i64, String)>) {
+    let mut problems = Vec::new();
+    let parameter = spec_parameters(spec, &mut problems)
+        .into_iter()
+        .find(|p| p.name == name)
+        .unwrap_or_else(|| panic!("the spec no longer has the query parameter `{name}`"));
+    let values = documented_values(&parameter.description);
+    (parameter.description, values)
+}
+
+#[test]
+fn documented_rank_field_values_match_rank_field() {
+    let spec = spec_openapi();
+    let (description, documented) = parameter_values(&spec, "video_rank_field");
+    let mut problems = Vec::new();
+    for (code, label) in &documented {
+        match RankField::ALL.iter().find(|field| field.code() == *code) {
+            None => problems.push(format!(
+                "video_rank_field documents {code}={label}, but no RankField variant has code {code}"
+            )),
+            Some(field) if field.wire_field() != label => problems.push(format!(
+                "video_rank_field documents {code}={label}, but RankField::{field:?}.wire_field() is `{}`",
+                field.wire_field()
+            )),
+            Some(_) => {}
+        }
+    }
+    for field in RankField::ALL {
+        if !documented.iter().any(|(code, _)| *code == field.code()) {
+            problems.push(format!(
+                "RankField::{field:?} (code {}, {}) is no longer documented in video_rank_field's description: {description:?}",
+                field.code(),
+                field.wire_field()
+            ));
+        }
+    }
+    assert_no_problems("video_rank_field values", &problems);
+}
+
+/// The label the spec gives each period (`1=日榜`); the library has no such method.
+const PERIOD_LABELS: &[(Period, &str)] = &[
+    (Period::Daily, "日榜"),
+    (Period::Weekly, "周榜"),
+    (Period::Monthly, "月榜"),
+];
+
+#[test]
+fn documented_period_values_match_period() {
+    let spec = spec_openapi();
+    let (description, documented) = parameter_values(&spec, "rank_type");
+    let mut problems = Vec::new();
+    for (code, label) in &documented {
+        match Period::ALL.iter().find(|period| period.code() == *code) {
+            None => problems.push(format!(
+                "rank_type documents {code}={label}, but no Period variant has code {code}"
+            )),
+            Some(period) => {
+                let expected = PERIOD_LABELS
+                    .iter()
+                    .find(|(p, _)| p == period)
+                    .map(|(_, l)| *l);
+                if expected != Some(label.as_str()) {
+                    problems.push(format!(
+                        "rank_type documents {code}={label}, but Period::{period:?} was written for {code}={}",
+                        expected.unwrap_or("<no row in PERIOD_LABELS>")
+                    ));
+                }
+            }
+        }
+    }
+    for period in Period::ALL {
+        if !documented.iter().any(|(code, _)| *code == period.code()) {
+            problems.push(format!(
+                "Period::{period:?} (code {}) is no longer documented in rank_type's description: {description:?}",
+                period.code()
+            ));
+        }
+    }
+    assert_no_problems("rank_type values", &problems);
+}
+
+/// The sales methods the spec documents in `sales_flag`'s title, with their labels.
+const SALES_METHODS: &[(i64, SalesMethod, &str)] = &[
+    (0, SalesMethod::NoSales, "no sales"),
+    (1, SalesMethod::Video, "video sales"),
+    (2, SalesMethod::Live, "live streaming sales"),
+];
+
+/// A property's title and description, where upstream documents its values.
+fn schema_text(schema: &openapiv3::Schema) -> String {
+    let data = &schema.schema_data;
+    [data.title.as_deref(), data.description.as_deref()]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+#[test]
+fn documented_sales_flag_values_map_to_sales_methods() {
+    let spec = spec_openapi();
+    let item = object(item_schema(&spec), "the ranking item");
+    let sales_flag = item
+        .properties
+        .get("sales_flag")
+        .unwrap_or_else(|| panic!("the ranking item no longer has a `sales_flag` property"));
+    let text = schema_text(resolve_boxed(&spec, sales_flag));
+    let documented = documented_values(&text);
+    let mut problems = Vec::new();
+    for (code, label) in &documented {
+        let method = SalesMethod::from_code(*code);
+        if let SalesMethod::Unknown(_) = method {
+            problems.push(format!(
+                "sales_flag documents {code} ({label}), but SalesMethod::from_code({code}) is Unknown"
+            ));
+        }
+        match SALES_METHODS.iter().find(|(c, _, _)| c == code) {
+            Some((_, expected, expected_label)) => {
+                if method != *expected || label.as_str() != *expected_label {
+                    problems.push(format!(
+                        "sales_flag documents {code} ({label}) and SalesMethod::from_code({code}) is {method:?}, \
+                         but the mapping was written for {code} ({expected_label}) = {expected:?}"
+                    ));
+                }
+            }
+            None => problems.push(format!(
+                "sales_flag documents {code} ({label}), which has no row in SALES_METHODS"
+            )),
+        }
+    }
+    // Every code the library knows must still be documented.
+    for code in -64..=1024 {
+        let method = SalesMethod::from_code(code);
+        if !matches!(method, SalesMethod::Unknown(_))
+            && !documented.iter().any(|(documented, _)| *documented == code)
+        {
+            problems.push(format!(
+                "SalesMethod::from_code({code}) is {method:?}, but sales_flag no longer documents {code}: {text:?}"
+            ));
+        }
+    }
+    assert_no_problems("sales_flag values", &problems);
+}
+
+#[test]
+fn coded_values_are_documented_only_where_a_typed_enum_covers_them() {
+    let spec = spec_openapi();
+    let mut problems = Vec::new();
+    for parameter in spec_parameters(&spec, &mut problems) {
+        let values = documented_values(&parameter.description);
+        if !values.is_empty()
+            && !ENUM_PARAMETERS
+                .iter()
+                .any(|(name, _)| *name == parameter.name)
+        {
+            problems.push(format!(
+                "query parameter `{}` documents coded values {values:?}, but no typed enum covers them",
+                parameter.name
+            ));
+        }
+    }
+    for (name, _) in ENUM_PARAMETERS {
+        if !spec_parameters(&spec, &mut Vec::new())
+            .iter()
+            .any(|p| p.name == *name)
+        {
+            problems.push(format!(
+                "ENUM_PARAMETERS lists `{name}`, which the spec no longer has"
+            ));
+        }
+    }
+    let item = object(item_schema(&spec), "the ranking item");
+    for (name, property) in &item.properties {
+        let values = documented_values(&schema_text(resolve_boxed(&spec, property)));
+        if !values.is_empty() && name != "sales_flag" {
+            problems.push(format!(
+                "response property `{name}` documents coded values {values:?}, but no typed enum covers them"
+            ));
+        }
+    }
+    assert_no_problems("documented values", &problems);
+}
+
+// ---------------------------------------------------------------------------------------
+// Response properties
+// ---------------------------------------------------------------------------------------
+
+/// The spec type each documented item property had when its typed field was written.
+const ITEM_TYPES: &[(&str, &str)] = &[
+    ("avatar", "string"),
+    ("category", "string"),
+    ("create_time", "string"),
+    ("created_by_ai", "string"),
+    ("duration", "integer"),
+    ("nick_name", "string"),
+    ("product_category_list", "string"),
+    ("reflow_cover", "string"),
+    ("region", "string"),
+    ("sales_flag", "integer"),
+    ("total_comments_cnt", "integer"),
+    ("total_digg_cnt", "integer"),
+    ("total_favorites_cnt", "integer"),
+    ("total_shares_cnt", "integer"),
+    ("total_video_sale_cnt", "integer"),
+    ("total_video_sale_gmv_amt", "integer"),
+    ("total_views_cnt", "integer"),
+    ("unique_id", "string"),
+    ("user_id", "string"),
+    ("video_desc", "string"),
+    ("video_id", "string"),
+    ("video_products", "string"),
+];
+
+/// The undocumented all-time totals map to `history.*`; everything else in FIELDS is a
+/// documented property.
+fn is_history(typed: &str) -> bool {
+    typed.starts_with("history.")
+}
+
+#[test]
+fn every_item_property_is_mapped_by_ranked_video_fields_and_back() {
+    let spec = spec_openapi();
+    let item = object(item_schema(&spec), "the ranking item");
+    let mut problems = Vec::new();
+    for (name, property) in &item.properties {
+        let kind = type_name(resolve_boxed(&spec, property));
+        match RankedVideo::FIELDS.iter().find(|(wire, _)| wire == name) {
+            None => problems.push(format!(
+                "response property `{name}` ({kind}) of the ranking item has no mapping in \
+                 RankedVideo::FIELDS (it would only land in `extra`)"
+            )),
+            Some((_, typed)) if is_history(typed) => problems.push(format!(
+                "response property `{name}` ({kind}) is now documented by the spec, but \
+                 RankedVideo::FIELDS maps it as an undocumented all-time total (`{typed}`)"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (wire, typed) in RankedVideo::FIELDS {
+        if !is_history(typed) && !item.properties.contains_key(*wire) {
+            problems.push(format!(
+                "RankedVideo::FIELDS maps `{wire}` to `{typed}`, but the spec's ranking item no longer has a property `{wire}`"
+            ));
+        }
+    }
+    assert_no_problems("ranking item properties", &problems);
+}
+
+#[test]
+fn every_item_property_has_the_type_its_mapping_was_written_for() {
+    let spec = spec_openapi();
+    let item = object(item_schema(&spec), "the ranking item");
+    let mut problems = Vec::new();
+    for (name, property) in &item.properties {
+        let actual = type_name(resolve_boxed(&spec, property));
+        let typed = RankedVideo::FIELDS
+            .iter()
+            .find(|(wire, _)| wire == name)
+            .map_or("<unmapped>", |(_, typed)| *typed);
+        match ITEM_TYPES.iter().find(|(wire, _)| wire == name) {
+            Some((_, expected)) if *expected != actual => problems.push(format!(
+                "response property `{name}` is `{actual}` in the spec, but its typed field `{typed}` was written for `{expected}`"
+            )),
+            Some(_) => {}
+            None => problems.push(format!(
+                "response property `{name}` (`{actual}`) has no row in ITEM_TYPES"
+            )),
+        }
+    }
+    // The type table covers exactly the documented part of FIELDS.
+    let documented: BTreeSet<&str> = RankedVideo::FIELDS
+        .iter()
+        .filter(|(_, typed)| !is_history(typed))
+        .map(|(wire, _)| *wire)
+        .collect();
+    let typed: BTreeSet<&str> = ITEM_TYPES.iter().map(|(wire, _)| *wire).collect();
+    for stale in typed.difference(&documented) {
+        problems.push(format!(
+            "ITEM_TYPES has `{stale}`, which RankedVideo::FIELDS does not map"
+        ));
+    }
+    for missing in documented.difference(&typed) {
+        problems.push(format!(
+            "RankedVideo::FIELDS maps `{missing}`, which has no row in ITEM_TYPES"
+        ));
+    }
+    assert_no_problems("ranking item property types", &problems);
+}
+
+/// FIELDS names real fields: every typed name is a key of a serialized [`RankedVideo`].
+#[test]
+fn ranked_video_fields_name_real_typed_fields() {
+    let spec = spec_json();
+    let body = serde_json::to_vec(&response_example(&spec, 200)).expect("the example serializes");
+    let page = Page::from_body(&body, &minimal_query()).expect("the 200 example decodes");
+    let item = page.items.first().expect("the 200 example has an item");
+    let item = serde_json::to_value(item).expect("a RankedVideo serializes");
+    let mut problems = Vec::new();
+    for (wire, typed) in RankedVideo::FIELDS {
+        let found = typed
+            .split('.')
+            .try_fold(&item, |value, key| value.get(key))
+            .is_some();
+        if !found {
+            problems.push(format!(
+                "RankedVideo::FIELDS maps `{wire}` to `{typed}`, which a serialized RankedVideo does not have"
+            ));
+        }
+    }
+    assert_no_problems("RankedVideo::FIELDS", &problems);
+}
+
+/// The envelope properties the client reads, with the type it reads them as.
+const ENVELOPE: &[(&str, &str, &str)] = &[
+    ("code", "integer", "error classification; 0 is success"),
+    ("message", "string", "ApiFailure::message"),
+    ("data", "array", "Page::items"),
+    (
+        "requestId",
+        "string",
+        "Page::request_id / Error::request_id",
+    ),
+];
+
+#[test]
+fn the_envelope_has_the_properties_the_client_reads() {
+    let spec = spec_openapi();
+    let envelope = object(envelope_schema(&spec), "the 200 envelope");
+    let mut problems = Vec::new();
+    for (name, property) in &envelope.properties {
+        let actual = type_name(resolve_boxed(&spec, property));
+        match ENVELOPE.iter().find(|(wire, _, _)| wire == name) {
+            None => problems.push(format!(
+                "the 200 envelope has a property `{name}` ({actual}) that the client does not read"
+            )),
+            Some((_, expected, read_as)) if *expected != actual => problems.push(format!(
+                "envelope property `{name}` is `{actual}` in the spec, but it is read as `{expected}` ({read_as})"
+            )),
+            Some(_) => {}
+        }
+    }
+    for (name, _, read_as) in ENVELOPE {
+        if !envelope.properties.contains_key(*name) {
+            problems.push(format!(
+                "the client reads envelope property `{name}` ({read_as}), but the spec no longer has it"
+            ));
+        }
+    }
+    assert_no_problems("200 envelope", &problems);
+}
+
+// ---------------------------------------------------------------------------------------
+// Error statuses
+// ---------------------------------------------------------------------------------------
+
+/// The typed error each documented error status maps to, as `Error::kind()`.
+const ERROR_KINDS: &[(u16, &str)] = &[
+    (400, "bad_request"),
+    (401, "authentication"),
+    (402, "credits_exhausted"),
+    (429, "rate_limited"),
+    (500, "server"),
+];
+
+/// Kinds that are not a typed variant for a status: the catch-all and decode failures.
+const GENERIC_KINDS: &[&str] = &["api", "decode", "transport"];
+
+#[tokio::test]
+async fn every_documented_error_status_has_a_typed_error_and_back() {
+    let spec = spec_json();
+    let mut problems = Vec::new();
+    let successes: Vec<u16> = declared_statuses(&spec)
+        .into_iter()
+        .filter(|status| (200..300).contains(status))
+        .collect();
+    if successes != [200] {
+        problems.push(format!(
+            "the spec declares success statuses {successes:?}; the client decodes only 200"
+        ));
+    }
+    let documented = error_statuses(&spec);
+    for &status in &documented {
+        let example = response_example(&spec, status);
+        let server = serve_example(status, &example).await;
+        let kind = match client(&server).video_ranking_page(&minimal_query()).await {
+            Ok(_) => {
+                problems.push(format!(
+                    "documented error status {status}: its example decoded as a page"
+                ));
+                continue;
+            }
+            Err(error) => error.kind(),
+        };
+        match ERROR_KINDS.iter().find(|(s, _)| *s == status) {
+            None => problems.push(format!(
+                "documented error status {status} has no typed error variant in ERROR_KINDS \
+                 (its example maps to Error::kind() `{kind}`)"
+            )),
+            Some((_, expected)) if *expected != kind => problems.push(format!(
+                "documented error status {status} maps to Error::kind() `{kind}`, ERROR_KINDS expects `{expected}`"
+            )),
+            Some(_) => {}
+        }
+        if GENERIC_KINDS.contains(&kind) {
+            problems.push(format!(
+                "documented error status {status} maps to the generic Error::kind() `{kind}`, not a typed variant"
+            ));
+        }
+    }
+    for (status, kind) in ERROR_KINDS {
+        if !documented.contains(status) {
+            problems.push(format!(
+                "ERROR_KINDS maps status {status} to `{kind}`, but the spec no longer documents status {status}"
+            ));
+        }
+    }
+    assert_no_problems("error statuses", &problems);
+}
