@@ -1,7 +1,7 @@
 //! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 //!
-//! One module per task. Every task works on paths relative to the workspace root, so it
-//! behaves the same from any directory.
+//! One module per task. `regenerate` finds its files from the workspace root, so it
+//! behaves the same from any directory; `spec-diff` takes its two paths as given.
 
 mod regenerate;
 mod spec;
