@@ -5,9 +5,76 @@
 //! `spec/patches.yaml` applied, by `cargo xtask regenerate`; CI fails when it is stale.
 //! Most users want the `keyapi-tiktok` crate, which wraps this one with typed queries,
 //! typed items, typed errors, retries and pagination.
+//!
+//! The only hand-written code here is [`with_response_head`]: progenitor's
+//! [`Error::InvalidResponsePayload`] keeps the body of a response it could not decode but
+//! not its status or headers, which a caller needs to tell an HTML 500 from an HTML 200.
 
 #[rustfmt::skip]
 #[allow(missing_docs, unreachable_pub, clippy::all)]
 pub mod generated;
 
+use std::cell::RefCell;
+use std::future::Future;
+
 pub use generated::*;
+use progenitor_client::{ClientHooks, OperationInfo};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// The status line and headers of the last response received inside
+/// [`with_response_head`].
+#[derive(Clone, Debug)]
+pub struct ResponseHead {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The response headers.
+    pub headers: HeaderMap,
+}
+
+tokio::task_local! {
+    static RESPONSE_HEAD: RefCell<Option<ResponseHead>>;
+}
+
+/// Runs `call` (a request made with [`Client`]) and returns its output together with the
+/// status and headers of the response it received, if any.
+///
+/// ```no_run
+/// # async fn run() {
+/// let client = keyapi_tiktok_openapi::Client::new("https://api.keyapi.ai");
+/// let (result, head) = keyapi_tiktok_openapi::with_response_head(
+///     client.get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1),
+/// )
+/// .await;
+/// if let (Err(keyapi_tiktok_openapi::Error::InvalidResponsePayload(..)), Some(head)) = (&result, head) {
+///     eprintln!("undecodable body with HTTP {}", head.status);
+/// }
+/// # }
+/// ```
+pub async fn with_response_head<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
+    RESPONSE_HEAD
+        .scope(RefCell::new(None), async {
+            let output = call.await;
+            (output, RESPONSE_HEAD.with(|head| head.borrow_mut().take()))
+        })
+        .await
+}
+
+/// Takes precedence over the generated no-op `impl ClientHooks for &Client`.
+impl ClientHooks for Client {
+    async fn post<E>(
+        &self,
+        result: &reqwest::Result<reqwest::Response>,
+        _info: &OperationInfo,
+    ) -> Result<(), Error<E>> {
+        if let Ok(response) = result {
+            let head = ResponseHead {
+                status: response.status(),
+                headers: response.headers().clone(),
+            };
+            // Outside `with_response_head` there is nowhere to record it, and no one asking.
+            let _ = RESPONSE_HEAD.try_with(|slot| *slot.borrow_mut() = Some(head));
+        }
+        Ok(())
+    }
+}

@@ -15,7 +15,7 @@ use tracing::Instrument;
 use url::{Host, Url};
 
 use crate::error::{ApiFailure, Error};
-use crate::ranking::{Page, decode_drifted, page_from_envelope};
+use crate::ranking::{Page, decode_drifted, failure_from_body, page_from_envelope};
 use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
 use crate::{Cache, VideoRankingQuery};
 
@@ -468,23 +468,20 @@ impl Client {
             None => None,
         };
         self.inner.requests_sent.fetch_add(1, Ordering::Relaxed);
-        let date = query.date().to_string();
-        let result = self
-            .inner
-            .api
-            .get_api_v3_echotik_video_ranklist(
-                query
-                    .ai_filter()
-                    .map(|ai| if ai { "true" } else { "false" }),
-                &date,
-                i64::from(query.page_number()),
-                i64::from(query.size()),
-                query.category_id(),
-                query.period().code(),
-                query.region().as_str(),
-                query.rank_field().code(),
-            )
-            .await;
+        let (date, region) = (query.date().to_string(), query.region());
+        let call = self.inner.api.get_api_v3_echotik_video_ranklist(
+            query
+                .ai_filter()
+                .map(|ai| if ai { "true" } else { "false" }),
+            &date,
+            i64::from(query.page_number()),
+            i64::from(query.size()),
+            query.category_id(),
+            query.period().code(),
+            region.as_str(),
+            query.rank_field().code(),
+        );
+        let (result, head) = openapi::with_response_head(call).await;
         match result {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -500,7 +497,7 @@ impl Client {
                     .map_err(|error| error.with_retry_after(retry_after))?;
                 Ok((page, body))
             }
-            Err(error) => map_generated_error(error, query).await,
+            Err(error) => map_generated_error(error, head, query).await,
         }
     }
 
@@ -543,6 +540,7 @@ impl Drop for Reservation<'_> {
 /// the spec's types is rescued by the drift decoder instead.
 async fn map_generated_error(
     error: openapi::Error<types::ErrorEnvelope>,
+    head: Option<openapi::ResponseHead>,
     query: &VideoRankingQuery,
 ) -> Result<(Page, Option<Vec<u8>>), Error> {
     use openapi::Error as E;
@@ -574,25 +572,21 @@ async fn map_generated_error(
                     &body,
                 ));
             }
-            let envelope =
-                serde_json::from_slice::<types::ErrorEnvelope>(&body).unwrap_or_default();
-            let message = match envelope.message {
-                Some(message) => message,
-                // Not an envelope (an HTML page from a proxy): keep the start of it.
-                None if body.is_empty() => "empty body".to_owned(),
-                None => crate::error::excerpt(&body),
-            };
-            Err(ApiFailure {
-                status: Some(status),
-                code: envelope.code,
-                message,
-                request_id: envelope.request_id,
-                retry_after,
-            }
-            .into_error())
+            Err(failure_from_body(status, retry_after, &body))
         }
+        // A body the spec's types could not decode: a drifted page, an envelope error, or
+        // a proxy's page on a documented status.
         E::InvalidResponsePayload(body, _) => {
-            decode_drifted(&body, None, query).map(|page| (page, Some(body.to_vec())))
+            let status = head.as_ref().map(|head| head.status.as_u16());
+            let retry_after = head.and_then(|head| retry_after(&head.headers));
+            match status {
+                Some(status) if !(200..300).contains(&status) => {
+                    Err(failure_from_body(status, retry_after, &body))
+                }
+                _ => decode_drifted(&body, status, query)
+                    .map(|page| (page, Some(body.to_vec())))
+                    .map_err(|error| error.with_retry_after(retry_after)),
+            }
         }
         E::CommunicationError(source)
         | E::ResponseBodyError(source)

@@ -8,6 +8,7 @@
 //! field alone, recorded in [`RankedVideo::issues`], and never loses the page.
 
 use std::fmt;
+use std::time::Duration;
 
 use jiff::Timestamp;
 use keyapi_tiktok_openapi::types;
@@ -402,6 +403,28 @@ pub(crate) fn decode_drifted(
         request_id,
         items,
     })
+}
+
+/// The error a non-success HTTP status reports: classified by the status, with what the
+/// body says when it is an envelope, else the start of the body (an HTML page from a proxy).
+pub(crate) fn failure_from_body(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
+    let envelope = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(envelope)) => envelope,
+        _ => Map::new(),
+    };
+    let message = match envelope.get("message").and_then(text) {
+        Some(message) => message,
+        None if body.is_empty() => "empty body".to_owned(),
+        None => crate::error::excerpt(body),
+    };
+    ApiFailure {
+        status: Some(status),
+        code: envelope.get("code").and_then(integer),
+        message,
+        request_id: envelope.get("requestId").and_then(text),
+        retry_after,
+    }
+    .into_error()
 }
 
 /// The JSON type each documented field has in the spec.

@@ -337,3 +337,46 @@ async fn a_slow_response_past_the_timeout_is_a_retryable_timeout_error() {
     assert!(error.is_retryable());
     assert_eq!(hits(&server).await, 1);
 }
+/// A 200 body that leaves the spec-typed path keeps its HTTP status.
+#[tokio::test]
+async fn a_200_body_off_the_fast_path_keeps_its_http_status() {
+    let html = ResponseTemplate::new(200).set_body_raw("<html>maintenance</html>", "text/html");
+    let (error, _) = error_for(html).await;
+    assert!(matches!(error, Error::Decode { .. }), "{error:?}");
+    assert_eq!(error.status(), Some(200), "{error:?}");
+    assert!(
+        error
+            .to_string()
+            .starts_with("cannot decode the response (HTTP 200): ")
+    );
+
+    let no_request_id =
+        serde_json::json!({ "code": 402, "data": null, "message": "apiKey quota is not enough" });
+    let (error, _) = error_for(ResponseTemplate::new(200).set_body_json(no_request_id)).await;
+    assert!(matches!(error, Error::CreditsExhausted(_)), "{error:?}");
+    assert_eq!(
+        (error.status(), error.code()),
+        (Some(200), Some(402)),
+        "{error:?}"
+    );
+}
+
+/// A non-JSON body on a documented error status is classified by the status, not as a decode error.
+#[tokio::test]
+async fn a_non_json_body_on_a_documented_error_status_is_classified_by_the_status() {
+    for (status, body, kind) in [
+        (500, "<html>busy</html>", "server"),
+        (429, "<html>slow down</html>", "rate_limited"),
+        (429, "", "rate_limited"),
+        (401, "Unauthorized", "authentication"),
+    ] {
+        let (error, requests) =
+            error_for(ResponseTemplate::new(status).set_body_raw(body, "text/html")).await;
+        assert_eq!(requests, 1);
+        assert_eq!(
+            (error.kind(), error.status()),
+            (kind, Some(status)),
+            "{error:?}"
+        );
+    }
+}
