@@ -20,6 +20,7 @@ use keyapi_tiktok_drift_tests::{
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
 
 /// Fails with every problem found, one a line.
+#[track_caller]
 fn assert_no_problems(what: &str, problems: &[String]) {
     assert!(
         problems.is_empty(),
