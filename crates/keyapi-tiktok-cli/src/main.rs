@@ -1,3 +1,209 @@
-//! The `keyapi-tiktok` command (work in progress).
+//! The `keyapi-tiktok` command: TikTok video rankings from KeyAPI as a table, JSON, NDJSON
+//! or CSV. Data goes to stdout, everything else to stderr; the exit status says what
+//! failed (see `keyapi-tiktok --help`).
 
-fn main() {}
+mod args;
+mod output;
+
+use std::io::{self, BufWriter, IsTerminal};
+use std::process::ExitCode;
+
+use clap::Parser;
+use futures::StreamExt;
+use indicatif::{ProgressBar, ProgressStyle};
+use keyapi_tiktok::{
+    API_KEY_ENV, ClientBuilder, Error, Period, RankedVideo, RetryPolicy, VideoRankingQuery,
+};
+
+use crate::args::{Cli, Command, VideosArgs};
+use crate::output::{Record, RecordWriter};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Videos(args) => videos(args).await,
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(failure) => {
+            eprintln!("{}", failure.line());
+            ExitCode::from(failure.exit_code())
+        }
+    }
+}
+
+/// Why the command failed.
+#[derive(Debug)]
+enum Failure {
+    /// An argument or the environment is unusable; nothing was sent.
+    Usage(String),
+    /// The client or the API failed.
+    Api(Error),
+    /// Stdout could not be written.
+    Output(io::Error),
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Failure {
+        Failure::Api(error)
+    }
+}
+
+impl Failure {
+    /// 2 invalid arguments, 3 authentication, 4 credits exhausted, 5 rate limited, 1 the rest.
+    fn exit_code(&self) -> u8 {
+        match self {
+            Failure::Usage(_) | Failure::Api(Error::InvalidInput { .. }) => 2,
+            Failure::Api(Error::Authentication(_)) => 3,
+            Failure::Api(Error::CreditsExhausted(_)) => 4,
+            Failure::Api(Error::RateLimited(_)) => 5,
+            Failure::Api(_) | Failure::Output(_) => 1,
+        }
+    }
+
+    /// One line: `error: rate_limited (HTTP 429, code 429): qps limit exceeded [requestId r-1]`.
+    fn line(&self) -> String {
+        let line = match self {
+            Failure::Usage(message) => format!("error: invalid_input: {message}"),
+            // The failure renders ` (HTTP s, code c): message [requestId id]`.
+            Failure::Api(error) => match error.api_failure() {
+                Some(failure) => format!("error: {}{failure}", error.kind()),
+                None => format!("error: {}: {error}", error.kind()),
+            },
+            Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
+        };
+        single_line(&line)
+    }
+}
+
+/// Upstream messages may hold newlines (an HTML error page): one line, whatever comes.
+fn single_line(text: &str) -> String {
+    text.split(|c: char| c.is_control())
+        .filter(|part| !part.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+/// `keyapi-tiktok videos`.
+async fn videos(args: VideosArgs) -> Result<(), Failure> {
+    let VideosArgs {
+        query: wanted,
+        output,
+        connection,
+    } = args;
+    if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
+        return Err(Failure::Usage(format!(
+            "{API_KEY_ENV} is not set: export your KeyAPI key as {API_KEY_ENV}"
+        )));
+    }
+    let mut builder = ClientBuilder::from_env()
+        .timeout(connection.timeout)
+        .retry(RetryPolicy {
+            max_attempts: connection.max_retries.saturating_add(1),
+            ..RetryPolicy::default()
+        });
+    if let Some(base_url) = connection.base_url {
+        builder = builder.base_url(base_url);
+    }
+    if let Some(qps) = connection.qps {
+        builder = builder.requests_per_second(qps);
+    }
+    let client = builder.build()?;
+
+    let period = Period::from(wanted.period);
+    let mut query = VideoRankingQuery::new(wanted.date, wanted.region, wanted.by.into(), period)
+        .page_size(wanted.page_size);
+    if let Some(category) = wanted.category {
+        query = query.category(category);
+    }
+    if let Some(ai) = wanted.ai {
+        query = query.created_by_ai(ai);
+    }
+    query.validate()?;
+
+    let warn = |message: String| {
+        if !output.quiet {
+            eprintln!("warning: {message}");
+        }
+    };
+    let start = period.start_of_period(wanted.date);
+    if start != wanted.date {
+        let dated = match period {
+            Period::Weekly => "on Mondays",
+            _ => "on the 1st of the month",
+        };
+        warn(format!(
+            "{period} rankings are reported to be dated {dated}; {} may give an empty \
+             ranking (try --date {start})",
+            wanted.date
+        ));
+    }
+
+    let ranking = client
+        .video_ranking(query)
+        .limit(wanted.limit)
+        .concurrency(usize::from(connection.concurrency));
+    let progress = progress_bar(ranking.max_pages(), output.quiet);
+    let mut pages = ranking.pages();
+    let mut writer = RecordWriter::new(output.format, BufWriter::new(io::stdout()));
+    let mut written = 0;
+    let result = loop {
+        let page = match pages.next().await {
+            None => break Ok(()),
+            Some(Ok(page)) => page,
+            Some(Err(error)) => break Err(Failure::Api(error)),
+        };
+        progress.inc(1);
+        written += page.items.len();
+        let wrote = progress.suspend(|| {
+            for video in &page.items {
+                warn_issues(video, &warn);
+            }
+            writer.write(page.items.into_iter().map(Record::from).collect())
+        });
+        if let Err(error) = wrote {
+            break Err(Failure::Output(error));
+        }
+    };
+    progress.finish_and_clear();
+    let result = result.and_then(|()| writer.finish().map_err(Failure::Output));
+    match result {
+        // The reader went away (`| head`): stop quietly, spending nothing more.
+        Err(Failure::Output(error)) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        Ok(()) if written == 0 => {
+            warn(
+                "the ranking is empty: rankings are published the day after the period ends"
+                    .to_owned(),
+            );
+            Ok(())
+        }
+        other => other,
+    }
+}
+
+/// Says which fields of a video could not be read (the client left them empty).
+fn warn_issues(video: &RankedVideo, warn: &impl Fn(String)) {
+    for issue in &video.issues {
+        warn(single_line(&format!(
+            "rank {} (video {}): `{}` left empty: {} (got {})",
+            video.rank, video.video_id, issue.field, issue.problem, issue.value
+        )));
+    }
+}
+
+/// A progress bar on stderr when it is a terminal and several pages are fetched; hidden
+/// otherwise.
+fn progress_bar(pages: u32, quiet: bool) -> ProgressBar {
+    if quiet || pages < 2 || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(u64::from(pages));
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} page {pos}/{len} {wide_bar} {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
+}

@@ -1,0 +1,347 @@
+//! The command line: what `keyapi-tiktok` accepts, parsed and shape-checked by clap.
+//!
+//! Everything clap can check (dates, region codes, ranges) is checked here, so a bad
+//! argument exits with status 2 before a client is built or a credit spent.
+
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use jiff::civil::Date;
+use keyapi_tiktok::{Period, RankField, Region};
+
+/// The whole command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "keyapi-tiktok",
+    version,
+    about = "TikTok video rankings from KeyAPI, as a table, JSON, NDJSON or CSV",
+    long_about = "TikTok video rankings from KeyAPI (GET /v1/tiktok/video/ranking/analytics), \
+                  as a table, JSON, NDJSON or CSV.\n\n\
+                  The API key is read from KEYAPI_API_KEY. Every page requested costs one credit.",
+    after_help = EXIT_CODES
+)]
+pub(crate) struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Fetch a video ranking by views or by sales.
+    #[command(after_help = VIDEOS_AFTER_HELP)]
+    Videos(VideosArgs),
+}
+
+const EXIT_CODES: &str = "\
+Exit status:
+  0  success (a ranking shorter than --limit included)
+  1  any other failure (server error, network, timeout, undecodable response, ...)
+  2  invalid arguments or environment; no request was sent
+  3  authentication failed (the API refused KEYAPI_API_KEY)
+  4  credits exhausted
+  5  still rate limited after the retries";
+
+const VIDEOS_AFTER_HELP: &str = "\
+Examples:
+  # The top ten by views in the US on 2026-11-24, as a table
+  keyapi-tiktok videos --date 2026-11-24 --region US --by views --period daily
+
+  # Top 25 by sales in Great Britain (3 pages, 3 credits) as CSV
+  keyapi-tiktok videos --date 2026-11-24 --region GB --by sales --period daily --limit 25 --format csv > top.csv
+
+  # Weekly ranking (dated on Mondays) of beauty products, not AI-generated, one JSON object a line
+  keyapi-tiktok videos --date 2026-11-23 --region US --by sales --period weekly \\
+      --category 601450 --ai false --limit 100 --format ndjson | jq .video_url
+
+Formats:
+  table   aligned columns for reading (counts shortened: 1.2M, 45.6K)
+  json    one array of records, written once every page has arrived
+  ndjson  one record a line, written as each page arrives
+  csv     a header and one row a record; the same columns as json without `extra`;
+          product_ids are joined by `;` and product_categories are `id:name` pairs
+          joined by `;` (e.g. `601450:Beauty & Personal Care;600001:Home Supplies`)
+
+Records carry rank, video_id, video_url, user_id, unique_id, nick_name, region, category,
+created_at (RFC 3339, UTC), duration_secs, created_by_ai (true, false, or null/empty when
+unknown), sales_method (none, video, live or unknown), views, likes, comments, shares,
+favorites, units_sold, gmv, product_ids, product_categories, description, cover_url,
+avatar_url, the all-time totals history_views ... history_gmv when upstream sends them,
+and (json and ndjson only) extra: fields upstream sent that this tool does not know.
+Counts are those of the period (in sales rankings upstream is reported to send period
+views and likes as 0; the history_* totals carry values).
+
+Environment:
+  KEYAPI_API_KEY   the API key (required; never printed)
+  KEYAPI_BASE_URL  the API's base URL when --base-url is not given";
+
+/// `keyapi-tiktok videos`: one ranking, streamed page by page.
+#[derive(Debug, Args)]
+pub(crate) struct VideosArgs {
+    /// What to fetch.
+    #[command(flatten)]
+    pub(crate) query: QueryArgs,
+    /// How to print it.
+    #[command(flatten)]
+    pub(crate) output: OutputArgs,
+    /// How to reach the API.
+    #[command(flatten)]
+    pub(crate) connection: ConnectionArgs,
+}
+
+/// The ranking asked for.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Ranking")]
+pub(crate) struct QueryArgs {
+    /// The ranking date; rankings are published the next day, weekly ones are reported to
+    /// be dated on Mondays and monthly ones on the 1st.
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    pub(crate) date: Date,
+    /// Region code: two letters, such as US, GB, DE, ID.
+    #[arg(long, value_name = "CC", value_parser = parse_region)]
+    pub(crate) region: Region,
+    /// Rank by views or by units sold.
+    #[arg(long, value_enum)]
+    pub(crate) by: By,
+    /// The ranking period.
+    #[arg(long, value_enum)]
+    pub(crate) period: PeriodArg,
+    /// Only videos selling products of this top-level product category (digits, such as 601450).
+    #[arg(long, value_name = "ID")]
+    pub(crate) category: Option<String>,
+    /// Only AI-generated videos (true) or only the others (false).
+    #[arg(long, value_name = "true|false")]
+    pub(crate) ai: Option<bool>,
+    /// How many videos to fetch; costs ceil(limit / page-size) credits.
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = parse_limit)]
+    pub(crate) limit: u64,
+    /// Videos per request (1 to 10).
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=10))]
+    pub(crate) page_size: u8,
+}
+
+/// How the records are printed.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Output")]
+pub(crate) struct OutputArgs {
+    /// The output format (see Formats below).
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    pub(crate) format: Format,
+    /// No progress bar and no warnings; errors are still reported.
+    #[arg(long)]
+    pub(crate) quiet: bool,
+}
+
+/// Where the API is and how hard to try.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Connection")]
+pub(crate) struct ConnectionArgs {
+    /// The API's base URL [default: $KEYAPI_BASE_URL, else https://api.keyapi.ai]
+    #[arg(long, value_name = "URL")]
+    pub(crate) base_url: Option<String>,
+    /// Retries after a failed first attempt (rate limits, server errors, network failures).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    pub(crate) max_retries: u32,
+    /// Seconds allowed for each request (decimals allowed).
+    #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
+    pub(crate) timeout: Duration,
+    /// Pages requested at once; output stays in rank order. Above 1, a ranking that ends
+    /// early may cost up to N - 1 extra credits.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) concurrency: u16,
+    /// At most this many requests a second (decimals allowed).
+    #[arg(long, value_name = "N", value_parser = parse_rate)]
+    pub(crate) qps: Option<f64>,
+}
+
+/// `--by`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum By {
+    /// Views in the period.
+    Views,
+    /// Units sold in the period.
+    Sales,
+}
+
+impl From<By> for RankField {
+    fn from(by: By) -> RankField {
+        match by {
+            By::Views => RankField::Views,
+            By::Sales => RankField::Sales,
+        }
+    }
+}
+
+/// `--period`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum PeriodArg {
+    /// One day.
+    Daily,
+    /// One week, dated on its Monday.
+    Weekly,
+    /// One calendar month, dated on the 1st.
+    Monthly,
+}
+
+impl From<PeriodArg> for Period {
+    fn from(period: PeriodArg) -> Period {
+        match period {
+            PeriodArg::Daily => Period::Daily,
+            PeriodArg::Weekly => Period::Weekly,
+            PeriodArg::Monthly => Period::Monthly,
+        }
+    }
+}
+
+/// `--format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// Aligned columns for reading.
+    Table,
+    /// One JSON array.
+    Json,
+    /// One JSON object a line, streamed.
+    Ndjson,
+    /// A header and one row a record, streamed.
+    Csv,
+}
+
+/// A calendar date written exactly `YYYY-MM-DD`.
+fn parse_date(value: &str) -> Result<Date, String> {
+    let shaped = value.len() == 10
+        && value.bytes().enumerate().all(|(i, b)| match i {
+            4 | 7 => b == b'-',
+            _ => b.is_ascii_digit(),
+        });
+    if !shaped {
+        return Err("expected a date as YYYY-MM-DD, such as 2026-11-24".to_owned());
+    }
+    value
+        .parse()
+        .map_err(|error| format!("not a calendar date: {error}"))
+}
+
+/// At least one video: `--limit 0` would fetch nothing.
+fn parse_limit(value: &str) -> Result<u64, String> {
+    value
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|limit| *limit > 0)
+        .ok_or_else(|| "expected a number of videos, at least 1".to_owned())
+}
+
+fn parse_region(value: &str) -> Result<Region, String> {
+    Region::new(value).map_err(|_| "expected two letters, such as US or GB".to_owned())
+}
+
+/// A positive, finite number of seconds.
+fn parse_seconds(value: &str) -> Result<Duration, String> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|secs| *secs > 0.0)
+        .and_then(|secs| Duration::try_from_secs_f64(secs).ok())
+        .ok_or_else(|| "expected a positive number of seconds, such as 30 or 2.5".to_owned())
+}
+
+/// A positive, finite rate.
+fn parse_rate(value: &str) -> Result<f64, String> {
+    value
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .filter(|rate| rate.is_finite() && *rate > 0.0)
+        .ok_or_else(|| {
+            "expected a positive number of requests a second, such as 5 or 0.5".to_owned()
+        })
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::*;
+
+    fn parse(extra: &[&str]) -> Result<VideosArgs, clap::Error> {
+        let base = [
+            "keyapi-tiktok",
+            "videos",
+            "--date",
+            "2026-11-24",
+            "--region",
+            "us",
+            "--by",
+            "views",
+            "--period",
+            "daily",
+        ];
+        let cli = Cli::try_parse_from(base.iter().chain(extra))?;
+        let Command::Videos(args) = cli.command;
+        Ok(args)
+    }
+
+    #[test]
+    fn the_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn defaults_follow_the_contract() {
+        let args = parse(&[]).unwrap();
+        assert_eq!(args.query.region.as_str(), "US");
+        assert_eq!((args.query.limit, args.query.page_size), (10, 10));
+        assert_eq!(args.output.format, Format::Table);
+        assert_eq!(args.connection.max_retries, 3);
+        assert_eq!(args.connection.timeout, Duration::from_secs(30));
+        assert_eq!(args.connection.concurrency, 1);
+        assert_eq!((args.query.ai, args.connection.qps), (None, None));
+    }
+
+    #[test]
+    fn values_are_checked_before_anything_runs() {
+        for bad in [
+            &["--limit", "0"][..],
+            &["--page-size", "0"],
+            &["--page-size", "11"],
+            &["--ai", "yes"],
+            &["--format", "xml"],
+            &["--timeout", "0"],
+            &["--timeout", "NaN"],
+            &["--qps", "-1"],
+            &["--qps", "inf"],
+            &["--concurrency", "0"],
+        ] {
+            let error = parse(bad).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{bad:?}");
+        }
+        assert_eq!(parse(&["--ai", "false"]).unwrap().query.ai, Some(false));
+        assert_eq!(
+            parse(&["--timeout", "0.25"]).unwrap().connection.timeout,
+            Duration::from_millis(250)
+        );
+    }
+
+    #[test]
+    fn dates_must_be_real_and_written_yyyy_mm_dd() {
+        assert_eq!(parse_date("2026-02-28"), Ok(jiff::civil::date(2026, 2, 28)));
+        for bad in [
+            "2026-02-30",
+            "20260228",
+            "2026-2-28",
+            "2026-02-28T00:00",
+            "tomorrow",
+        ] {
+            assert!(parse_date(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn regions_are_two_letters() {
+        assert!(parse_region("uk").is_ok());
+        assert!(parse_region("USA").is_err());
+        assert!(parse_region("U1").is_err());
+    }
+}
