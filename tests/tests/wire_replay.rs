@@ -92,6 +92,11 @@ async fn error_examples_in_an_http_200_envelope_map_to_the_same_errors() {
             ),
             "the {status} example sent as HTTP 200: `{in_envelope}` vs `{at_status}` at its status"
         );
+        assert_eq!(
+            in_envelope.status(),
+            Some(200),
+            "the {status} example sent as HTTP 200 keeps the HTTP status: `{in_envelope}`"
+        );
     }
 }
 
