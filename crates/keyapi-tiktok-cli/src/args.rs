@@ -3,6 +3,7 @@
 //! Everything clap can check (dates, region codes, ranges) is checked here, so a bad
 //! argument exits with status 2 before a client is built or a credit spent.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -32,7 +33,51 @@ pub(crate) enum Command {
     /// Fetch a video ranking by views or by sales.
     #[command(after_help = VIDEOS_AFTER_HELP)]
     Videos(VideosArgs),
+    /// Show or clear the response cache.
+    #[command(after_help = CACHE_AFTER_HELP)]
+    Cache(CacheArgs),
 }
+
+/// `keyapi-tiktok cache stats|clear`.
+#[derive(Debug, Args)]
+pub(crate) struct CacheArgs {
+    /// What to do with the cache.
+    #[command(subcommand)]
+    pub(crate) action: CacheAction,
+    /// The cache directory.
+    #[command(flatten)]
+    pub(crate) dir: CacheDir,
+}
+
+/// What `keyapi-tiktok cache` does.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
+pub(crate) enum CacheAction {
+    /// Print the cache directory, its entries and its size.
+    Stats,
+    /// Remove every cached page.
+    Clear,
+}
+
+/// Where the cache lives.
+#[derive(Debug, Args)]
+pub(crate) struct CacheDir {
+    /// The cache directory [default: $KEYAPI_CACHE_DIR, else the user's cache directory
+    /// (e.g. ~/.cache/keyapi-tiktok)]
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "KEYAPI_CACHE_DIR",
+        hide_env = true,
+        global = true
+    )]
+    pub(crate) cache_dir: Option<PathBuf>,
+}
+
+const CACHE_AFTER_HELP: &str = "\
+Pages of rankings that can no longer change (a daily ranking 3 days after its date, a
+weekly one 3 days after its Sunday, a monthly one 3 days after the month's end) are kept
+without expiry; pages of newer rankings for an hour. Errors and empty pages of rankings
+that may still be published are never kept. A cached page costs no credit.";
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -72,9 +117,14 @@ and (json and ndjson only) extra: fields upstream sent that this tool does not k
 Counts are those of the period (in sales rankings upstream is reported to send period
 views and likes as 0; the history_* totals carry values).
 
+Cache:
+  Repeated queries are answered from a disk cache and cost no credit: settled rankings
+  are kept for good, newer ones for an hour (see `keyapi-tiktok cache --help`).
+
 Environment:
-  KEYAPI_API_KEY   the API key (required; never printed)
-  KEYAPI_BASE_URL  the API's base URL when --base-url is not given";
+  KEYAPI_API_KEY    the API key (required; never printed)
+  KEYAPI_BASE_URL   the API's base URL when --base-url is not given
+  KEYAPI_CACHE_DIR  the cache directory when --cache-dir is not given";
 
 /// `keyapi-tiktok videos`: one ranking, streamed page by page.
 #[derive(Debug, Args)]
@@ -88,6 +138,21 @@ pub(crate) struct VideosArgs {
     /// How to reach the API.
     #[command(flatten)]
     pub(crate) connection: ConnectionArgs,
+    /// Whether to use the response cache.
+    #[command(flatten)]
+    pub(crate) cache: CacheOptions,
+}
+
+/// The response cache, on by default.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Cache")]
+pub(crate) struct CacheOptions {
+    /// Neither read nor write the response cache.
+    #[arg(long)]
+    pub(crate) no_cache: bool,
+    /// Where the cache lives.
+    #[command(flatten)]
+    pub(crate) dir: CacheDir,
 }
 
 /// The ranking asked for.
@@ -279,8 +344,10 @@ mod tests {
             "daily",
         ];
         let cli = Cli::try_parse_from(base.iter().chain(extra))?;
-        let Command::Videos(args) = cli.command;
-        Ok(args)
+        match cli.command {
+            Command::Videos(args) => Ok(args),
+            Command::Cache(_) => unreachable!("parsed a videos command line"),
+        }
     }
 
     #[test]
@@ -298,6 +365,19 @@ mod tests {
         assert_eq!(args.connection.timeout, Duration::from_secs(30));
         assert_eq!(args.connection.concurrency, 1);
         assert_eq!((args.query.ai, args.connection.qps), (None, None));
+        assert!(!args.cache.no_cache);
+    }
+
+    #[test]
+    fn the_cache_subcommand_takes_an_action_and_a_directory() {
+        let cli = Cli::try_parse_from(["keyapi-tiktok", "cache", "stats", "--cache-dir", "/tmp/c"])
+            .unwrap();
+        let Command::Cache(args) = cli.command else {
+            panic!("a cache command")
+        };
+        assert_eq!(args.action, CacheAction::Stats);
+        assert_eq!(args.dir.cache_dir, Some(PathBuf::from("/tmp/c")));
+        assert!(Cli::try_parse_from(["keyapi-tiktok", "cache", "purge"]).is_err());
     }
 
     #[test]

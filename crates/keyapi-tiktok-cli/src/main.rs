@@ -12,10 +12,10 @@ use clap::Parser;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use keyapi_tiktok::{
-    API_KEY_ENV, ClientBuilder, Error, Period, RankedVideo, RetryPolicy, VideoRankingQuery,
+    API_KEY_ENV, Cache, ClientBuilder, Error, Period, RankedVideo, RetryPolicy, VideoRankingQuery,
 };
 
-use crate::args::{Cli, Command, VideosArgs};
+use crate::args::{CacheAction, CacheArgs, CacheDir, CacheOptions, Cli, Command, VideosArgs};
 use crate::output::{Record, RecordWriter};
 
 #[tokio::main]
@@ -23,6 +23,7 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
+        Command::Cache(args) => cache(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,6 +63,15 @@ impl Failure {
         }
     }
 
+    /// What went wrong, without the `error: kind` prefix.
+    fn message(&self) -> String {
+        match self {
+            Failure::Usage(message) => message.clone(),
+            Failure::Api(error) => error.to_string(),
+            Failure::Output(error) => error.to_string(),
+        }
+    }
+
     /// One line: `error: rate_limited (HTTP 429, code 429): qps limit exceeded [requestId r-1]`.
     fn line(&self) -> String {
         let line = match self {
@@ -92,6 +102,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         query: wanted,
         output,
         connection,
+        cache,
     } = args;
     if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
         return Err(Failure::Usage(format!(
@@ -109,6 +120,9 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
     }
     if let Some(qps) = connection.qps {
         builder = builder.requests_per_second(qps);
+    }
+    if let Some(cache) = usable_cache(cache, output.quiet) {
+        builder = builder.cache(cache);
     }
     let client = builder.build()?;
 
@@ -180,6 +194,61 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
             Ok(())
         }
         other => other,
+    }
+}
+
+/// `keyapi-tiktok cache stats|clear`.
+async fn cache(args: CacheArgs) -> Result<(), Failure> {
+    let cache = Cache::new(cache_dir(args.dir)?);
+    match args.action {
+        CacheAction::Stats => {
+            let stats = cache.stats().await?;
+            println!("directory: {}", cache.dir().display());
+            println!("entries: {}", stats.entries);
+            println!("bytes: {}", stats.bytes);
+        }
+        CacheAction::Clear => {
+            cache.clear().await?;
+            eprintln!("cleared {}", cache.dir().display());
+        }
+    }
+    Ok(())
+}
+
+/// `--cache-dir`, else `KEYAPI_CACHE_DIR` (both through clap), else the user's cache
+/// directory.
+fn cache_dir(dir: CacheDir) -> Result<std::path::PathBuf, Failure> {
+    dir.cache_dir
+        .or_else(|| dirs::cache_dir().map(|dir| dir.join("keyapi-tiktok")))
+        .ok_or_else(|| {
+            Failure::Usage(
+                "no cache directory is known: give --cache-dir or KEYAPI_CACHE_DIR".to_owned(),
+            )
+        })
+}
+
+/// The cache to use, unless `--no-cache`; a directory that cannot be written costs one
+/// warning and the cache, never the run.
+fn usable_cache(options: CacheOptions, quiet: bool) -> Option<Cache> {
+    if options.no_cache {
+        return None;
+    }
+    let checked = cache_dir(options.dir).and_then(|dir| {
+        let cache = Cache::new(dir);
+        cache.ensure_writable()?;
+        Ok(cache)
+    });
+    match checked {
+        Ok(cache) => Some(cache),
+        Err(failure) => {
+            if !quiet {
+                eprintln!(
+                    "warning: {}; continuing without the cache",
+                    failure.message()
+                );
+            }
+            None
+        }
     }
 }
 

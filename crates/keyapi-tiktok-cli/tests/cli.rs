@@ -2,6 +2,7 @@
 //! in every format, what it sends, how it fails, and that the key never shows.
 
 use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
 use std::process::Stdio;
 use std::time::Duration;
 
@@ -22,22 +23,47 @@ struct Run {
     stderr: String,
 }
 
+/// A command and the cache directory it alone uses, so no run is answered from another
+/// test's cache.
+struct TestCommand {
+    command: Command,
+    _cache: tempfile::TempDir,
+}
+
+impl Deref for TestCommand {
+    type Target = Command;
+    fn deref(&self) -> &Command {
+        &self.command
+    }
+}
+
+impl DerefMut for TestCommand {
+    fn deref_mut(&mut self) -> &mut Command {
+        &mut self.command
+    }
+}
+
 /// The binary with a clean environment (no host `KEYAPI_BASE_URL`, proxies or cache
-/// settings), the test key, and `args`.
-fn command(args: &[&str]) -> Command {
+/// settings), the test key, a fresh `KEYAPI_CACHE_DIR`, and `args`.
+fn command(args: &[&str]) -> TestCommand {
+    let cache = tempfile::tempdir().expect("a temporary cache directory");
     let mut command = Command::new(env!("CARGO_BIN_EXE_keyapi-tiktok"));
     command
         .args(args)
         .env_clear()
         .env("KEYAPI_API_KEY", KEY)
+        .env("KEYAPI_CACHE_DIR", cache.path())
         .stdin(Stdio::null())
         .kill_on_drop(true);
-    command
+    TestCommand {
+        command,
+        _cache: cache,
+    }
 }
 
 /// Runs the command and checks what every run must satisfy: the key is printed nowhere.
-async fn finish(mut command: Command) -> Run {
-    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
+async fn finish(mut command: TestCommand) -> Run {
+    let output = tokio::time::timeout(Duration::from_secs(60), command.command.output())
         .await
         .expect("the binary finishes")
         .expect("the binary runs");
@@ -843,4 +869,134 @@ async fn help_shows_examples_formats_and_exit_codes() {
         run.stdout
             .contains("5  still rate limited after the retries")
     );
+}
+
+/// `videos` for a settled ranking (final, so cached without expiry) with `cache_args`.
+async fn settled(server: &MockServer, cache_args: &[&str]) -> Run {
+    let mut extra = vec![
+        "--date",
+        "2026-01-31",
+        "--format",
+        "ndjson",
+        "--limit",
+        "20",
+    ];
+    extra.extend_from_slice(cache_args);
+    videos(server, &extra).await
+}
+
+#[tokio::test]
+async fn a_repeated_query_is_answered_from_the_cache_without_a_request() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let first = settled(&server, &["--cache-dir", dir_arg]).await;
+    let second = settled(&server, &["--cache-dir", dir_arg]).await;
+    assert_eq!((first.code, second.code), (0, 0), "{}", second.stderr);
+    assert_eq!(first.stdout, second.stdout);
+    assert_eq!(ndjson(&second.stdout).len(), 20);
+    assert_eq!(requests(&server).await.len(), 2, "two pages, fetched once");
+
+    let stats = finish(command(&["cache", "stats", "--cache-dir", dir_arg])).await;
+    assert_eq!(stats.code, 0);
+    assert!(stats.stdout.contains("entries: 2\n"), "{}", stats.stdout);
+}
+
+#[tokio::test]
+async fn no_cache_asks_the_api_every_time() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            settled(&server, &["--no-cache", "--cache-dir", dir_arg])
+                .await
+                .code,
+            0
+        );
+    }
+    assert_eq!(requests(&server).await.len(), 4);
+    let stats = finish(command(&["cache", "stats", "--cache-dir", dir_arg])).await;
+    assert!(stats.stdout.contains("entries: 0\n"), "{}", stats.stdout);
+}
+
+#[tokio::test]
+async fn the_cache_directory_comes_from_keyapi_cache_dir_and_clear_empties_it() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir = dir.path();
+    let mut run = command(&[
+        "videos",
+        "--base-url",
+        &server.uri(),
+        "--date",
+        "2026-01-31",
+        "--region",
+        "US",
+        "--by",
+        "views",
+        "--period",
+        "daily",
+        "--format",
+        "json",
+    ]);
+    run.env("KEYAPI_CACHE_DIR", dir);
+    assert_eq!(finish(run).await.code, 0);
+    let mut stats = command(&["cache", "stats"]);
+    stats.env("KEYAPI_CACHE_DIR", dir);
+    let stats = finish(stats).await;
+    assert!(stats.stdout.contains("entries: 1\n"), "{}", stats.stdout);
+    assert!(
+        stats
+            .stdout
+            .contains(&format!("directory: {}", dir.display()))
+    );
+
+    let mut clear = command(&["cache", "clear"]);
+    clear.env("KEYAPI_CACHE_DIR", dir);
+    assert_eq!(finish(clear).await.code, 0);
+    let mut stats = command(&["cache", "stats"]);
+    stats.env("KEYAPI_CACHE_DIR", dir);
+    assert!(finish(stats).await.stdout.contains("entries: 0\n"));
+}
+
+#[tokio::test]
+async fn an_unwritable_cache_directory_warns_once_and_still_prints_the_ranking() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, b"").unwrap();
+    let unwritable = blocker.join("cache");
+    let run = settled(&server, &["--cache-dir", unwritable.to_str().unwrap()]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(ndjson(&run.stdout).len(), 20);
+    let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.contains("cache")).collect();
+    assert_eq!(warnings.len(), 1, "{}", run.stderr);
+    assert!(
+        warnings[0].starts_with("warning: cannot write the cache in "),
+        "{}",
+        warnings[0]
+    );
+    assert!(warnings[0].ends_with("; continuing without the cache"));
+}
+
+#[tokio::test]
+async fn two_processes_filling_one_cache_at_once_leave_it_consistent() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let args = ["--cache-dir", dir_arg, "--concurrency", "2"];
+    let (a, b) = tokio::join!(settled(&server, &args), settled(&server, &args));
+    assert_eq!((a.code, b.code), (0, 0), "{} {}", a.stderr, b.stderr);
+    assert_eq!(a.stdout, b.stdout);
+    let fetched = requests(&server).await.len();
+    let third = settled(&server, &args).await;
+    assert_eq!(third.stdout, a.stdout);
+    assert_eq!(
+        requests(&server).await.len(),
+        fetched,
+        "the third run is served from the cache"
+    );
+    let stats = finish(command(&["cache", "stats", "--cache-dir", dir_arg])).await;
+    assert!(stats.stdout.contains("entries: 2\n"), "{}", stats.stdout);
 }

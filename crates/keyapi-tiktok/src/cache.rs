@@ -100,6 +100,18 @@ impl Cache {
             .is_ok_and(|settled| today > settled)
     }
 
+    /// Checks now that the directory can be created and written, for callers that report
+    /// an unusable cache up front (requests never fail because of the cache).
+    pub fn ensure_writable(&self) -> Result<(), Error> {
+        let probe = self
+            .dir
+            .join(format!(".write-probe-{}", std::process::id()));
+        std::fs::create_dir_all(&self.dir)
+            .and_then(|()| std::fs::write(&probe, b""))
+            .and_then(|()| std::fs::remove_file(&probe))
+            .map_err(|error| self.error("write", error))
+    }
+
     /// Counts the cached pages and the bytes the directory uses.
     pub async fn stats(&self) -> Result<CacheStats, Error> {
         let dir = self.dir.clone();
