@@ -6,11 +6,12 @@
 //! The tables below are the explicit mapping; each is checked in both directions, so a
 //! stale row fails as surely as a missing one.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use jiff::civil::date;
 use keyapi_tiktok::{
-    MAX_PAGE_SIZE, Page, Period, RankField, RankedVideo, SalesMethod, VideoRankingQuery,
+    FieldMapping, MAX_PAGE_SIZE, Page, Period, RankField, RankedVideo, SalesMethod,
+    VideoRankingQuery,
 };
 use keyapi_tiktok_drift_tests::{
     OPERATION_PATH, client, declared_statuses, documented_values, envelope_schema, error_statuses,
@@ -475,36 +476,9 @@ fn coded_values_are_documented_only_where_a_typed_enum_covers_them() {
 // Response properties
 // ---------------------------------------------------------------------------------------
 
-/// The spec type each documented item property had when its typed field was written.
-const ITEM_TYPES: &[(&str, &str)] = &[
-    ("avatar", "string"),
-    ("category", "string"),
-    ("create_time", "string"),
-    ("created_by_ai", "string"),
-    ("duration", "integer"),
-    ("nick_name", "string"),
-    ("product_category_list", "string"),
-    ("reflow_cover", "string"),
-    ("region", "string"),
-    ("sales_flag", "integer"),
-    ("total_comments_cnt", "integer"),
-    ("total_digg_cnt", "integer"),
-    ("total_favorites_cnt", "integer"),
-    ("total_shares_cnt", "integer"),
-    ("total_video_sale_cnt", "integer"),
-    ("total_video_sale_gmv_amt", "integer"),
-    ("total_views_cnt", "integer"),
-    ("unique_id", "string"),
-    ("user_id", "string"),
-    ("video_desc", "string"),
-    ("video_id", "string"),
-    ("video_products", "string"),
-];
-
-/// The undocumented all-time totals map to `history.*`; everything else in FIELDS is a
-/// documented property.
-fn is_history(typed: &str) -> bool {
-    typed.starts_with("history.")
+/// The mapping of an upstream item property, if [`RankedVideo::FIELDS`] has one.
+fn mapping(wire: &str) -> Option<&'static FieldMapping> {
+    RankedVideo::FIELDS.iter().find(|m| m.wire == wire)
 }
 
 #[test]
@@ -514,22 +488,24 @@ fn every_item_property_is_mapped_by_ranked_video_fields_and_back() {
     let mut problems = Vec::new();
     for (name, property) in &item.properties {
         let kind = type_name(resolve_boxed(&spec, property));
-        match RankedVideo::FIELDS.iter().find(|(wire, _)| wire == name) {
+        match mapping(name) {
             None => problems.push(format!(
                 "response property `{name}` ({kind}) of the ranking item has no mapping in \
                  RankedVideo::FIELDS (it would only land in `extra`)"
             )),
-            Some((_, typed)) if is_history(typed) => problems.push(format!(
+            Some(m) if m.documented_type.is_none() => problems.push(format!(
                 "response property `{name}` ({kind}) is now documented by the spec, but \
-                 RankedVideo::FIELDS maps it as an undocumented all-time total (`{typed}`)"
+                 RankedVideo::FIELDS maps it as an undocumented all-time total (`{}`)",
+                m.field
             )),
             Some(_) => {}
         }
     }
-    for (wire, typed) in RankedVideo::FIELDS {
-        if !is_history(typed) && !item.properties.contains_key(*wire) {
+    for m in RankedVideo::FIELDS {
+        if m.documented_type.is_some() && !item.properties.contains_key(m.wire) {
             problems.push(format!(
-                "RankedVideo::FIELDS maps `{wire}` to `{typed}`, but the spec's ranking item no longer has a property `{wire}`"
+                "RankedVideo::FIELDS maps `{}` to `{}`, but the spec's ranking item no longer has a property `{}`",
+                m.wire, m.field, m.wire
             ));
         }
     }
@@ -543,36 +519,15 @@ fn every_item_property_has_the_type_its_mapping_was_written_for() {
     let mut problems = Vec::new();
     for (name, property) in &item.properties {
         let actual = type_name(resolve_boxed(&spec, property));
-        let typed = RankedVideo::FIELDS
-            .iter()
-            .find(|(wire, _)| wire == name)
-            .map_or("<unmapped>", |(_, typed)| *typed);
-        match ITEM_TYPES.iter().find(|(wire, _)| wire == name) {
-            Some((_, expected)) if *expected != actual => problems.push(format!(
-                "response property `{name}` is `{actual}` in the spec, but its typed field `{typed}` was written for `{expected}`"
-            )),
-            Some(_) => {}
-            None => problems.push(format!(
-                "response property `{name}` (`{actual}`) has no row in ITEM_TYPES"
-            )),
+        if let Some(m) = mapping(name)
+            && let Some(expected) = m.documented_type
+            && expected != actual
+        {
+            problems.push(format!(
+                "response property `{name}` is `{actual}` in the spec, but its typed field `{}` was written for `{expected}`",
+                m.field
+            ));
         }
-    }
-    // The type table covers exactly the documented part of FIELDS.
-    let documented: BTreeSet<&str> = RankedVideo::FIELDS
-        .iter()
-        .filter(|(_, typed)| !is_history(typed))
-        .map(|(wire, _)| *wire)
-        .collect();
-    let typed: BTreeSet<&str> = ITEM_TYPES.iter().map(|(wire, _)| *wire).collect();
-    for stale in typed.difference(&documented) {
-        problems.push(format!(
-            "ITEM_TYPES has `{stale}`, which RankedVideo::FIELDS does not map"
-        ));
-    }
-    for missing in documented.difference(&typed) {
-        problems.push(format!(
-            "RankedVideo::FIELDS maps `{missing}`, which has no row in ITEM_TYPES"
-        ));
     }
     assert_no_problems("ranking item property types", &problems);
 }
@@ -586,7 +541,10 @@ fn ranked_video_fields_name_real_typed_fields() {
     let item = page.items.first().expect("the 200 example has an item");
     let item = serde_json::to_value(item).expect("a RankedVideo serializes");
     let mut problems = Vec::new();
-    for (wire, typed) in RankedVideo::FIELDS {
+    for FieldMapping {
+        wire, field: typed, ..
+    } in RankedVideo::FIELDS
+    {
         let found = typed
             .split('.')
             .try_fold(&item, |value, key| value.get(key))

@@ -128,38 +128,160 @@ pub struct RankedVideo {
 }
 
 impl RankedVideo {
-    /// Every upstream field this type maps, with the name it has here. The documented
-    /// fields come first, then the undocumented all-time totals.
-    pub const FIELDS: &'static [(&'static str, &'static str)] = &[
-        ("avatar", "avatar_url"),
-        ("category", "category"),
-        ("create_time", "created_at"),
-        ("created_by_ai", "created_by_ai"),
-        ("duration", "duration_secs"),
-        ("nick_name", "nick_name"),
-        ("product_category_list", "product_categories"),
-        ("reflow_cover", "cover_url"),
-        ("region", "region"),
-        ("sales_flag", "sales_method"),
-        ("total_comments_cnt", "comments"),
-        ("total_digg_cnt", "likes"),
-        ("total_favorites_cnt", "favorites"),
-        ("total_shares_cnt", "shares"),
-        ("total_video_sale_cnt", "units_sold"),
-        ("total_video_sale_gmv_amt", "gmv"),
-        ("total_views_cnt", "views"),
-        ("unique_id", "unique_id"),
-        ("user_id", "user_id"),
-        ("video_desc", "description"),
-        ("video_id", "video_id"),
-        ("video_products", "product_ids"),
-        ("total_views_history_cnt", "history.views"),
-        ("total_digg_history_cnt", "history.likes"),
-        ("total_comments_history_cnt", "history.comments"),
-        ("total_favorites_history_cnt", "history.favorites"),
-        ("total_shares_history_cnt", "history.shares"),
-        ("total_video_sale_history_cnt", "history.units_sold"),
-        ("total_video_sale_gmv_history_amt", "history.gmv"),
+    /// Every upstream field this type maps: the documented fields, with the JSON type the
+    /// spec gives them, then the undocumented all-time totals.
+    ///
+    /// ```
+    /// use keyapi_tiktok::RankedVideo;
+    /// let likes = RankedVideo::FIELDS.iter().find(|m| m.wire == "total_digg_cnt").unwrap();
+    /// assert_eq!((likes.field, likes.documented_type), ("likes", Some("integer")));
+    /// ```
+    pub const FIELDS: &'static [FieldMapping] = &[
+        FieldMapping {
+            wire: "avatar",
+            field: "avatar_url",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "category",
+            field: "category",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "create_time",
+            field: "created_at",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "created_by_ai",
+            field: "created_by_ai",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "duration",
+            field: "duration_secs",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "nick_name",
+            field: "nick_name",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "product_category_list",
+            field: "product_categories",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "reflow_cover",
+            field: "cover_url",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "region",
+            field: "region",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "sales_flag",
+            field: "sales_method",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_comments_cnt",
+            field: "comments",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_digg_cnt",
+            field: "likes",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_favorites_cnt",
+            field: "favorites",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_shares_cnt",
+            field: "shares",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_video_sale_cnt",
+            field: "units_sold",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_video_sale_gmv_amt",
+            field: "gmv",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "total_views_cnt",
+            field: "views",
+            documented_type: Some("integer"),
+        },
+        FieldMapping {
+            wire: "unique_id",
+            field: "unique_id",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "user_id",
+            field: "user_id",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "video_desc",
+            field: "description",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "video_id",
+            field: "video_id",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "video_products",
+            field: "product_ids",
+            documented_type: Some("string"),
+        },
+        FieldMapping {
+            wire: "total_views_history_cnt",
+            field: "history.views",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_digg_history_cnt",
+            field: "history.likes",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_comments_history_cnt",
+            field: "history.comments",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_favorites_history_cnt",
+            field: "history.favorites",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_shares_history_cnt",
+            field: "history.shares",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_video_sale_history_cnt",
+            field: "history.units_sold",
+            documented_type: None,
+        },
+        FieldMapping {
+            wire: "total_video_sale_gmv_history_amt",
+            field: "history.gmv",
+            documented_type: None,
+        },
     ];
 
     /// The video's page on tiktok.com.
@@ -288,6 +410,17 @@ pub struct ProductCategory {
     pub id: String,
     /// `category_name`.
     pub name: String,
+}
+
+/// How one upstream item field maps onto [`RankedVideo`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct FieldMapping {
+    /// The upstream name.
+    pub wire: &'static str,
+    /// The field here; `history.views` names a field of [`RankedVideo::history`].
+    pub field: &'static str,
+    /// The JSON type the spec documents; `None` for fields upstream sends undocumented.
+    pub documented_type: Option<&'static str>,
 }
 
 /// A value that could not be read; its field was left empty.
@@ -427,38 +560,6 @@ pub(crate) fn failure_from_body(status: u16, retry_after: Option<Duration>, body
     .into_error()
 }
 
-/// The JSON type each documented field has in the spec.
-#[derive(Clone, Copy, PartialEq)]
-enum WireType {
-    String,
-    Integer,
-}
-
-const DOCUMENTED: &[(&str, WireType)] = &[
-    ("avatar", WireType::String),
-    ("category", WireType::String),
-    ("create_time", WireType::String),
-    ("created_by_ai", WireType::String),
-    ("duration", WireType::Integer),
-    ("nick_name", WireType::String),
-    ("product_category_list", WireType::String),
-    ("reflow_cover", WireType::String),
-    ("region", WireType::String),
-    ("sales_flag", WireType::Integer),
-    ("total_comments_cnt", WireType::Integer),
-    ("total_digg_cnt", WireType::Integer),
-    ("total_favorites_cnt", WireType::Integer),
-    ("total_shares_cnt", WireType::Integer),
-    ("total_video_sale_cnt", WireType::Integer),
-    ("total_video_sale_gmv_amt", WireType::Integer),
-    ("total_views_cnt", WireType::Integer),
-    ("unique_id", WireType::String),
-    ("user_id", WireType::String),
-    ("video_desc", WireType::String),
-    ("video_id", WireType::String),
-    ("video_products", WireType::String),
-];
-
 /// Coerces one drifted item into the spec's shape, then normalises it like any other.
 fn rescue_item(item: Value, rank: u64) -> RankedVideo {
     let mut issues = Issues::default();
@@ -470,21 +571,24 @@ fn rescue_item(item: Value, rank: u64) -> RankedVideo {
         }
     };
     let mut exact_gmv = None;
-    for &(name, wire_type) in DOCUMENTED {
+    for mapping in RankedVideo::FIELDS {
+        let (name, Some(wire_type)) = (mapping.wire, mapping.documented_type) else {
+            continue;
+        };
         let Some(value) = fields.get_mut(name) else {
             continue;
         };
         let coerced = match (wire_type, &*value) {
             (_, Value::Null) => continue,
-            (WireType::String, Value::String(_)) => continue,
-            (WireType::String, Value::Number(n)) => Some(Value::String(n.to_string())),
-            (WireType::String, Value::Bool(b)) => Some(Value::String(b.to_string())),
+            ("string", Value::String(_)) => continue,
+            ("string", Value::Number(n)) => Some(Value::String(n.to_string())),
+            ("string", Value::Bool(b)) => Some(Value::String(b.to_string())),
             // The JSON-in-a-string lists sometimes arrive as real JSON.
-            (WireType::String, list @ (Value::Array(_) | Value::Object(_))) => {
+            ("string", list @ (Value::Array(_) | Value::Object(_))) => {
                 Some(Value::String(list.to_string()))
             }
-            (WireType::Integer, Value::String(s)) if s.trim().is_empty() => Some(Value::Null),
-            (WireType::Integer, other) => match number(other) {
+            ("integer", Value::String(s)) if s.trim().is_empty() => Some(Value::Null),
+            ("integer", other) => match number(other) {
                 Some(n) if n.fract() == 0.0 && n.abs() < 9.0e15 => Some(Value::from(n as i64)),
                 Some(n) if name == "total_video_sale_gmv_amt" => {
                     exact_gmv = Some(n);
@@ -492,15 +596,14 @@ fn rescue_item(item: Value, rank: u64) -> RankedVideo {
                 }
                 _ => None,
             },
+            // A type this crate was not written for: the field is recorded and dropped.
+            _ => None,
         };
         match coerced {
             Some(coerced) => *value = coerced,
             None => {
-                let expected = match wire_type {
-                    WireType::String => "a string",
-                    WireType::Integer => "an integer",
-                };
-                issues.push(name, &*value, format!("expected {expected}"));
+                let article = if wire_type == "integer" { "an" } else { "a" };
+                issues.push(name, &*value, format!("expected {article} {wire_type}"));
                 fields.remove(name);
             }
         }
