@@ -1,0 +1,28 @@
+//! The README's quickstart: the top 25 videos by units sold in the US on one day.
+//!
+//! `KEYAPI_API_KEY=… cargo run -p keyapi-tiktok --example top_sales` (spends 3 credits the
+//! first time; the cache answers later runs for free).
+
+use futures::TryStreamExt;
+use keyapi_tiktok::{Cache, ClientBuilder, Period, RankField, VideoRankingQuery};
+
+#[tokio::main]
+async fn main() -> Result<(), keyapi_tiktok::Error> {
+    let client = ClientBuilder::from_env() // KEYAPI_API_KEY, KEYAPI_BASE_URL
+        .cache(Cache::new(std::env::temp_dir().join("keyapi-tiktok"))) // repeated queries are free
+        .build()?;
+    let date = jiff::civil::date(2026, 11, 24);
+    let query = VideoRankingQuery::new(date, "US".parse()?, RankField::Sales, Period::Daily);
+    let mut videos = client.video_ranking(query).limit(25).items(); // 3 pages of 10: 3 credits
+    while let Some(video) = videos.try_next().await? {
+        println!(
+            "#{:<3} {:>8} sold {:>12} GMV  {}",
+            video.rank,
+            video.units_sold.map_or("-".into(), |n| n.to_string()),
+            video.gmv.map_or("-".into(), |n| n.to_string()),
+            video.video_url()
+        );
+    }
+    eprintln!("{:?}", client.usage()); // credits spent, requests sent, cache hits
+    Ok(())
+}
