@@ -129,24 +129,15 @@ impl Error {
         }
     }
 
-    /// Attaches the `Retry-After` of the response to an error decoded from its body.
+    /// Attaches the `Retry-After` of the response to an error decoded from its body; only
+    /// the retryable API errors use it.
     pub(crate) fn with_retry_after(mut self, wait: Option<Duration>) -> Error {
-        if let (Some(failure), Some(_)) = (self.api_failure_mut(), wait) {
+        if let Error::RateLimited(failure) | Error::Server(failure) = &mut self
+            && wait.is_some()
+        {
             failure.retry_after = wait;
         }
         self
-    }
-
-    fn api_failure_mut(&mut self) -> Option<&mut ApiFailure> {
-        match self {
-            Error::Authentication(f)
-            | Error::CreditsExhausted(f)
-            | Error::RateLimited(f)
-            | Error::BadRequest(f)
-            | Error::Server(f)
-            | Error::Api(f) => Some(f),
-            _ => None,
-        }
     }
 
     /// The API's answer, for the variants that carry one.
