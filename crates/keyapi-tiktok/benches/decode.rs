@@ -1,0 +1,163 @@
+//! Decoding a 10-item page: `Page::from_body` (spec-exact serde decode through the
+//! generated types, then normalisation) against the plain serde decode of the generated
+//! `VideoRankingResponse` from the same bytes. Target: at most 1.3 times as long.
+//!
+//! Criterion reports the absolute times; a summary at the end times both side by side in
+//! interleaved rounds and prints their median `ratio`, which is what the README quotes.
+//!
+//! ```sh
+//! cargo bench -p keyapi-tiktok --bench decode
+//! ```
+
+mod common;
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use criterion::{Criterion, Throughput};
+use keyapi_tiktok::{Page, VideoRankingQuery};
+use keyapi_tiktok_openapi::types;
+
+/// The ratio the design allows.
+const TARGET: f64 = 1.3;
+
+fn fixtures() -> [(&'static str, Vec<u8>); 2] {
+    [
+        ("spec_example", common::spec_example_page()),
+        ("realistic", common::realistic_page()),
+    ]
+}
+
+fn serde_decode(body: &[u8]) -> types::VideoRankingResponse {
+    serde_json::from_slice(body).unwrap_or_else(|error| panic!("the fixture decodes: {error}"))
+}
+
+fn from_body(body: &[u8], query: &VideoRankingQuery) -> Page {
+    Page::from_body(body, query).unwrap_or_else(|error| panic!("the fixture decodes: {error}"))
+}
+
+/// Checks that a fixture takes the fast path and normalises without a field issue, so the
+/// comparison measures what it claims to.
+fn check(name: &str, body: &[u8], query: &VideoRankingQuery) {
+    let plain = serde_decode(body);
+    let page = from_body(body, query);
+    let items = plain.data.map_or(0, |items| items.len());
+    assert_eq!(items, page.items.len(), "{name}: item count");
+    assert_eq!(
+        page.items.len() as u64,
+        common::ITEMS,
+        "{name}: a full page"
+    );
+    for video in &page.items {
+        assert!(video.issues.is_empty(), "{name}: {:?}", video.issues);
+    }
+}
+
+/// The avatar and cover URLs of a page: normalisation parses each into a `url::Url`, and
+/// that parse is the largest part of its cost, so it is measured alone as well.
+fn image_urls(body: &[u8]) -> Vec<String> {
+    serde_decode(body)
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .flat_map(|item| [item.avatar, item.reflow_cover])
+        .flatten()
+        .collect()
+}
+
+fn parse_urls(urls: &[String]) -> usize {
+    urls.iter()
+        .filter_map(|url| url::Url::parse(url).ok())
+        .map(|url| url.as_str().len())
+        .sum()
+}
+
+fn bench_decode(c: &mut Criterion) {
+    let query = common::query();
+    for (name, body) in fixtures() {
+        check(name, &body, &query);
+        let mut group = c.benchmark_group(format!("decode/{name}"));
+        group.throughput(Throughput::Bytes(body.len() as u64));
+        group.bench_function("serde_generated_type", |b| {
+            b.iter(|| serde_decode(black_box(&body)))
+        });
+        group.bench_function("page_from_body", |b| {
+            b.iter(|| from_body(black_box(&body), black_box(&query)))
+        });
+        let urls = image_urls(&body);
+        group.bench_function("url_parse_only", |b| {
+            b.iter(|| parse_urls(black_box(&urls)))
+        });
+        group.finish();
+    }
+}
+
+/// Times `iterations` runs of `f`.
+fn time(iterations: u32, mut f: impl FnMut()) -> Duration {
+    let start = Instant::now();
+    for _ in 0..iterations {
+        f();
+    }
+    start.elapsed()
+}
+
+/// Both decodes side by side: in each round the two run the same number of times, in
+/// alternating order, so drift in the machine's load touches both alike.
+fn summary() {
+    let (rounds, budget) = if common::measuring() {
+        (31, Duration::from_millis(40))
+    } else {
+        (1, Duration::from_micros(100))
+    };
+    let query = common::query();
+    println!("\nsummary: median of {rounds} interleaved rounds, target ratio <= {TARGET:.2}");
+    if !common::measuring() {
+        println!("  (a check run without --bench: too small for the figures to mean anything)");
+    }
+    for (name, body) in fixtures() {
+        // Enough iterations for a round of the slower decode to take about `budget`.
+        let once = time(10, || drop(black_box(from_body(&body, &query)))) / 10;
+        let iterations = (budget.as_nanos() / once.as_nanos().max(1)).clamp(1, 100_000) as u32;
+        let serde = || drop(black_box(serde_decode(black_box(&body))));
+        let normalised = || drop(black_box(from_body(black_box(&body), &query)));
+        let urls = image_urls(&body);
+        let url_parse = || {
+            black_box(parse_urls(black_box(&urls)));
+        };
+        let (mut plain_times, mut page_times, mut ratios) = (vec![], vec![], vec![]);
+        let mut url_times = vec![];
+        for round in 0..rounds {
+            let (plain, page) = if round % 2 == 0 {
+                let plain = time(iterations, serde);
+                (plain, time(iterations, normalised))
+            } else {
+                let page = time(iterations, normalised);
+                (time(iterations, serde), page)
+            };
+            let per = |d: Duration| d.as_secs_f64() * 1e6 / f64::from(iterations);
+            plain_times.push(per(plain));
+            page_times.push(per(page));
+            ratios.push(page.as_secs_f64() / plain.as_secs_f64());
+            url_times.push(per(time(iterations, url_parse)));
+        }
+        let ratio = common::median(&ratios);
+        let (plain, page) = (common::median(&plain_times), common::median(&page_times));
+        let urls = common::median(&url_times);
+        println!(
+            "{name:>13} ({} bytes): serde {plain:.2} µs, Page::from_body {page:.2} µs, \
+             ratio = {ratio:.2} [{}]; the {} Url::parse calls alone take {urls:.2} µs \
+             ({:.0} % of the difference)",
+            body.len(),
+            if ratio <= TARGET { "met" } else { "MISSED" },
+            image_urls(&body).len(),
+            100.0 * urls / (page - plain),
+        );
+    }
+}
+
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    bench_decode(&mut criterion);
+    criterion.final_summary();
+    summary();
+}
