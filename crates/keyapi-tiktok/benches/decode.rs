@@ -53,25 +53,6 @@ fn check(name: &str, body: &[u8], query: &VideoRankingQuery) {
     }
 }
 
-/// The avatar and cover URLs of a page: normalisation parses each into a `url::Url`, and
-/// that parse is the largest part of its cost, so it is measured alone as well.
-fn image_urls(body: &[u8]) -> Vec<String> {
-    serde_decode(body)
-        .data
-        .unwrap_or_default()
-        .into_iter()
-        .flat_map(|item| [item.avatar, item.reflow_cover])
-        .flatten()
-        .collect()
-}
-
-fn parse_urls(urls: &[String]) -> usize {
-    urls.iter()
-        .filter_map(|url| url::Url::parse(url).ok())
-        .map(|url| url.as_str().len())
-        .sum()
-}
-
 fn bench_decode(c: &mut Criterion) {
     let query = common::query();
     for (name, body) in fixtures() {
@@ -83,10 +64,6 @@ fn bench_decode(c: &mut Criterion) {
         });
         group.bench_function("page_from_body", |b| {
             b.iter(|| from_body(black_box(&body), black_box(&query)))
-        });
-        let urls = image_urls(&body);
-        group.bench_function("url_parse_only", |b| {
-            b.iter(|| parse_urls(black_box(&urls)))
         });
         group.finish();
     }
@@ -120,12 +97,7 @@ fn summary() {
         let iterations = (budget.as_nanos() / once.as_nanos().max(1)).clamp(1, 100_000) as u32;
         let serde = || drop(black_box(serde_decode(black_box(&body))));
         let normalised = || drop(black_box(from_body(black_box(&body), &query)));
-        let urls = image_urls(&body);
-        let url_parse = || {
-            black_box(parse_urls(black_box(&urls)));
-        };
         let (mut plain_times, mut page_times, mut ratios) = (vec![], vec![], vec![]);
-        let mut url_times = vec![];
         for round in 0..rounds {
             let (plain, page) = if round % 2 == 0 {
                 let plain = time(iterations, serde);
@@ -138,19 +110,14 @@ fn summary() {
             plain_times.push(per(plain));
             page_times.push(per(page));
             ratios.push(page.as_secs_f64() / plain.as_secs_f64());
-            url_times.push(per(time(iterations, url_parse)));
         }
         let ratio = common::median(&ratios);
         let (plain, page) = (common::median(&plain_times), common::median(&page_times));
-        let urls = common::median(&url_times);
         println!(
             "{name:>13} ({} bytes): serde {plain:.2} µs, Page::from_body {page:.2} µs, \
-             ratio = {ratio:.2} [{}]; the {} Url::parse calls alone take {urls:.2} µs \
-             ({:.0} % of the difference)",
+             ratio = {ratio:.2} [{}]",
             body.len(),
             if ratio <= TARGET { "met" } else { "MISSED" },
-            image_urls(&body).len(),
-            100.0 * urls / (page - plain),
         );
     }
 }

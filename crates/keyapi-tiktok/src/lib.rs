@@ -52,8 +52,8 @@ pub use error::{ApiFailure, Error};
 pub use paginate::Ranking;
 pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
 pub use ranking::{
-    FieldIssue, FieldMapping, HistoryTotals, Page, ProductCategory, ProductId, RankedVideo,
-    SalesMethod,
+    FieldIssue, FieldMapping, HistoryTotals, MediaUrl, Page, ProductCategory, ProductId,
+    RankedVideo, SalesMethod,
 };
 pub use retry::{RetryDecision, RetryPolicy};
 

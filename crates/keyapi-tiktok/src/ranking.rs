@@ -116,9 +116,9 @@ pub struct RankedVideo {
     /// Product categories (`product_category_list`, a JSON list inside a string).
     pub product_categories: Vec<ProductCategory>,
     /// Cover image (`reflow_cover`); upstream links expire.
-    pub cover_url: Option<Url>,
+    pub cover_url: Option<MediaUrl>,
     /// The creator's avatar (`avatar`); upstream links expire.
-    pub avatar_url: Option<Url>,
+    pub avatar_url: Option<MediaUrl>,
     /// All-time totals, when upstream sends them.
     pub history: HistoryTotals,
     /// Fields this crate does not know, exactly as received.
@@ -394,6 +394,86 @@ impl ProductId {
 impl fmt::Display for ProductId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// A link to an image upstream serves (`avatar`, `reflow_cover`), checked to be an
+/// absolute `http(s)://` URL without whitespace.
+///
+/// It is kept as text because parsing each link into a [`url::Url`] costs more than
+/// decoding the rest of the page; [`MediaUrl::to_url`] does that when it is needed.
+///
+/// ```
+/// # let page = keyapi_tiktok::__doc_example_page();
+/// let cover = page.items[0].cover_url.as_ref().unwrap();
+/// assert_eq!(cover.to_url().unwrap().host_str(), Some("echosell-images.tos-ap-southeast-1.volces.com"));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(transparent)]
+pub struct MediaUrl(String);
+
+impl MediaUrl {
+    /// Checks `link` (surrounding whitespace removed).
+    ///
+    /// ```
+    /// use keyapi_tiktok::MediaUrl;
+    /// assert!(MediaUrl::new("https://example.com/a.jpg").is_some());
+    /// assert!(MediaUrl::new("not a url").is_none());
+    /// ```
+    pub fn new(link: &str) -> Option<MediaUrl> {
+        let link = link.trim();
+        MediaUrl::is_link(link).then(|| MediaUrl(link.to_owned()))
+    }
+
+    /// Takes `link` without copying it when it is already trimmed.
+    fn from_string(link: String) -> Option<MediaUrl> {
+        if link.trim().len() != link.len() {
+            return MediaUrl::new(&link);
+        }
+        MediaUrl::is_link(&link).then_some(MediaUrl(link))
+    }
+
+    fn is_link(link: &str) -> bool {
+        let scheme = if link
+            .get(..8)
+            .is_some_and(|s| s.eq_ignore_ascii_case("https://"))
+        {
+            8
+        } else if link
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("http://"))
+        {
+            7
+        } else {
+            return false;
+        };
+        link.len() > scheme
+            && !link[scheme..].starts_with('/')
+            && !link
+                .bytes()
+                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+    }
+
+    /// The link as received.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The link parsed into a [`url::Url`].
+    pub fn to_url(&self) -> Result<Url, url::ParseError> {
+        Url::parse(&self.0)
+    }
+}
+
+impl fmt::Display for MediaUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<MediaUrl> for String {
+    fn from(link: MediaUrl) -> String {
+        link.0
     }
 }
 
@@ -724,18 +804,13 @@ fn take_history(extra: &mut Map<String, Value>, issues: &mut Issues) -> HistoryT
         return HistoryTotals::default();
     }
     let mut take = |field: &str| -> Option<f64> {
-        let value = extra.get(field)?;
-        match number(value) {
-            Some(n) if n >= 0.0 => {
-                extra.remove(field);
-                Some(n)
-            }
-            _ if value.is_null() => {
-                extra.remove(field);
-                None
-            }
+        let value = extra.remove(field)?;
+        match number(&value) {
+            Some(n) if n >= 0.0 => Some(n),
+            _ if value.is_null() => None,
             _ => {
-                issues.push(field, value, "expected a non-negative number");
+                issues.push(field, &value, "expected a non-negative number");
+                extra.insert(field.to_owned(), value);
                 None
             }
         }
@@ -795,15 +870,17 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
-fn parse_url(field: &str, value: Option<String>, issues: &mut Issues) -> Option<Url> {
+fn parse_url(field: &str, value: Option<String>, issues: &mut Issues) -> Option<MediaUrl> {
     let value = non_empty(value)?;
-    match Url::parse(value.trim()) {
-        Ok(url) => Some(url),
-        Err(error) => {
-            issues.push(field, &value, format!("not a URL: {error}"));
-            None
-        }
+    if !MediaUrl::is_link(value.trim()) {
+        issues.push(
+            field,
+            &value,
+            "not a URL: expected an absolute http(s) link",
+        );
+        return None;
     }
+    MediaUrl::from_string(value)
 }
 
 /// `"[1729436418527695003, 1729…]"`: read by hand so every digit survives (a JSON number
@@ -845,7 +922,7 @@ fn parse_product_ids(value: Option<&str>, issues: &mut Issues) -> Vec<ProductId>
 fn parse_categories(value: Option<&str>, issues: &mut Issues) -> Vec<ProductCategory> {
     #[derive(Deserialize)]
     struct Raw {
-        category_id: Value,
+        category_id: IdText,
         #[serde(default)]
         category_name: Option<String>,
     }
@@ -860,7 +937,7 @@ fn parse_categories(value: Option<&str>, issues: &mut Issues) -> Vec<ProductCate
             .into_iter()
             .filter_map(|c| {
                 Some(ProductCategory {
-                    id: text(&c.category_id)?,
+                    id: c.category_id.0?,
                     name: c.category_name.unwrap_or_default(),
                 })
             })
@@ -873,6 +950,35 @@ fn parse_categories(value: Option<&str>, issues: &mut Issues) -> Vec<ProductCate
             );
             Vec::new()
         }
+    }
+}
+
+/// An id sent as a string or as a number, read as text without an intermediate `Value`;
+/// `None` for anything else.
+struct IdText(Option<String>);
+
+impl<'de> Deserialize<'de> for IdText {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Visitor;
+        impl serde::de::Visitor<'_> for Visitor {
+            type Value = IdText;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an id as a string or a number")
+            }
+            fn visit_str<E>(self, v: &str) -> Result<IdText, E> {
+                Ok(IdText(Some(v.to_owned())))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<IdText, E> {
+                Ok(IdText(Some(v.to_string())))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<IdText, E> {
+                Ok(IdText(Some(v.to_string())))
+            }
+            fn visit_unit<E>(self) -> Result<IdText, E> {
+                Ok(IdText(None))
+            }
+        }
+        deserializer.deserialize_any(Visitor)
     }
 }
 
@@ -967,6 +1073,35 @@ mod tests {
                 video.issues[0].value.as_str()
             ),
             ("duration", "\"fifteen\"")
+        );
+    }
+
+    #[test]
+    fn media_urls_are_absolute_http_links() {
+        for ok in [
+            "https://a.example/x.jpg",
+            "HTTP://a",
+            " https://a.example/x ",
+        ] {
+            assert_eq!(
+                MediaUrl::new(ok).map(String::from),
+                Some(ok.trim().to_owned())
+            );
+        }
+        for bad in [
+            "https://",
+            "http:///x",
+            "ftp://a",
+            "//a.example",
+            "https://a b",
+            "a.jpg",
+        ] {
+            assert!(MediaUrl::new(bad).is_none(), "{bad}");
+        }
+        let owned = MediaUrl::from_string(" https://a.example ".to_owned());
+        assert_eq!(
+            owned.as_ref().map(MediaUrl::as_str),
+            Some("https://a.example")
         );
     }
 

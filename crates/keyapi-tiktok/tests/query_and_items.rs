@@ -10,11 +10,10 @@ use common::{
 };
 use jiff::Timestamp;
 use keyapi_tiktok::{
-    FieldIssue, HistoryTotals, Page, Period, ProductCategory, RankField, RankedVideo, Region,
-    SalesMethod, VideoRankingQuery,
+    FieldIssue, HistoryTotals, MediaUrl, Page, Period, ProductCategory, RankField, RankedVideo,
+    Region, SalesMethod, VideoRankingQuery,
 };
 use serde_json::{Map, Value, json};
-use url::Url;
 use wiremock::matchers::{header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -172,7 +171,7 @@ async fn the_spec_example_item_has_every_stringly_field_typed() {
         "https://www.tiktok.com/@iamjuliocr/video/7601397977986501919"
     );
     video.product_ids.clear();
-    let url = |s: &str| Some(Url::parse(s).expect("a URL"));
+    let url = |s: &str| Some(MediaUrl::new(s).expect("a URL"));
     assert_eq!(
         video,
         RankedVideo {
