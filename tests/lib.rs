@@ -9,11 +9,11 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
-use keyapi_tiktok::{Client, RetryPolicy};
+use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
 use openapiv3::{ObjectType, OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The path of the one operation the crates wrap.
 pub const OPERATION_PATH: &str = "/v1/tiktok/video/ranking/analytics";
@@ -138,6 +138,24 @@ pub fn client(server: &MockServer) -> Client {
         .retry(RetryPolicy::never())
         .build()
         .expect("a client for a loopback wiremock server builds")
+}
+
+/// Sends `query` once to a server answering with `example` and returns the one request
+/// it received; `label` names the case in a failure.
+pub async fn request_sent(label: &str, query: &VideoRankingQuery, example: &Value) -> Request {
+    let server = serve_example(200, example).await;
+    client(&server)
+        .video_ranking_page(query)
+        .await
+        .unwrap_or_else(|error| panic!("{label}: the 200 example is served: {error}"));
+    let mut received = server
+        .received_requests()
+        .await
+        .expect("wiremock records requests by default");
+    match received.len() {
+        1 => received.remove(0),
+        n => panic!("{label}: expected exactly one request, got {n}"),
+    }
 }
 
 /// Follows a `#/components/schemas/…` reference, or returns the inline schema.

@@ -15,8 +15,8 @@ use keyapi_tiktok::{
 };
 use keyapi_tiktok_drift_tests::{
     OPERATION_PATH, client, declared_statuses, documented_values, envelope_schema, error_statuses,
-    item_schema, object, operation, resolve, resolve_boxed, response_example, serve_example,
-    spec_json, spec_openapi, type_name,
+    item_schema, object, operation, request_sent, resolve, resolve_boxed, response_example,
+    serve_example, spec_json, spec_openapi, type_name,
 };
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
 
@@ -247,21 +247,7 @@ async fn the_client_sends_exactly_the_mapped_parameters() {
         ("minimal query", minimal_query()),
         ("full query", full_query()),
     ] {
-        let server = serve_example(200, &example).await;
-        client(&server)
-            .video_ranking_page(&query)
-            .await
-            .unwrap_or_else(|error| panic!("{label}: the 200 example is served: {error}"));
-        let received = server
-            .received_requests()
-            .await
-            .expect("wiremock records requests by default");
-        let [request] = received.as_slice() else {
-            panic!(
-                "{label}: expected exactly one request, got {}",
-                received.len()
-            );
-        };
+        let request = &request_sent(label, &query, &example).await;
         let sent: BTreeMap<String, String> = request.url.query_pairs().into_owned().collect();
         for mapping in PARAMETERS {
             let expected = (mapping.wire)(&query);

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use jiff::civil::date;
 use keyapi_tiktok::{Error, MAX_PAGE, Period, RankField, Region, VideoRankingQuery};
 use keyapi_tiktok_drift_tests::{
-    TEST_API_KEY, client, error_statuses, response_example, serve_example, spec_json,
+    TEST_API_KEY, client, error_statuses, request_sent, response_example, serve_example, spec_json,
 };
 use serde_json::{Value, json};
 use wiremock::MockServer;
@@ -194,21 +194,7 @@ async fn representative_queries_send_the_snapshotted_requests() {
     let spec = spec_json();
     let example = response_example(&spec, 200);
     for (name, query) in queries {
-        let server = serve_example(200, &example).await;
-        client(&server)
-            .video_ranking_page(&query)
-            .await
-            .unwrap_or_else(|error| panic!("{name}: the 200 example is served: {error}"));
-        let received = server
-            .received_requests()
-            .await
-            .expect("wiremock records requests by default");
-        let [request] = received.as_slice() else {
-            panic!(
-                "{name}: expected exactly one request, got {}",
-                received.len()
-            );
-        };
+        let request = &request_sent(name, &query, &example).await;
         insta::assert_json_snapshot!(name, sent_request(request));
     }
 }
