@@ -198,3 +198,13 @@ async fn representative_queries_send_the_snapshotted_requests() {
         insta::assert_json_snapshot!(name, sent_request(request));
     }
 }
+
+/// The copy of the 200 example the ergonomic crate's docs and tests use is the spec's own.
+#[test]
+fn the_crates_copy_of_the_200_example_matches_the_spec() {
+    let copy: Value = serde_json::from_str(include_str!(
+        "../../crates/keyapi-tiktok/src/spec_example_200.json"
+    ))
+    .expect("the copy is JSON");
+    assert_eq!(copy, response_example(&spec_json(), 200));
+}

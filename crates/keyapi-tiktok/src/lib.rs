@@ -60,15 +60,7 @@ pub use retry::{RetryDecision, RetryPolicy};
 /// The spec's own 200 example as a page, for the examples in this documentation.
 #[doc(hidden)]
 pub fn __doc_example_page() -> Page {
-    const EXAMPLE: &str = r#"{"code":0,"message":"success","requestId":"b9ff3078-0b12-45b5-8b00-b7017ed18713","data":[{
-        "avatar":"https://echosell-images.tos-ap-southeast-1.volces.com/user-avatar/853/MS4wLjABAAAAJN3v63JkTkZW72ae9hb2Wlb70uzhU8H3AZEKxIVTg38lwBGTx0tSNH7IBcrocdKd.jpg",
-        "category":"Other","create_time":"1769838405","created_by_ai":"false","duration":15,"nick_name":"ﾌひﾚﾉの",
-        "product_category_list":"[{ \"category_name\":\"Beauty & Personal Care\",\"category_id\":\"601450\"}]",
-        "reflow_cover":"https://echosell-images.tos-ap-southeast-1.volces.com/video-cover/422/7601397977986501919.jpg",
-        "region":"US","sales_flag":1,"total_comments_cnt":0,"total_digg_cnt":0,"total_favorites_cnt":0,"total_shares_cnt":0,
-        "total_video_sale_cnt":5508,"total_video_sale_gmv_amt":44613,"total_views_cnt":0,"unique_id":"iamjuliocr",
-        "user_id":"6633792625097490438","video_desc":"W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ",
-        "video_id":"7601397977986501919","video_products":"[1729436418527695003]"}]}"#;
+    const EXAMPLE: &str = include_str!("spec_example_200.json");
     let query = VideoRankingQuery::new(
         jiff::civil::date(2026, 1, 31),
         Region::new("US").unwrap_or_else(|_| unreachable!()),

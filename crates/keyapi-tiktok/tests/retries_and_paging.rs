@@ -7,8 +7,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{
-    builder, envelope, error_envelope, failure, hits, mount_any, mount_page, page, query, usage,
-    video_id,
+    builder, envelope, error_envelope, failure, hits, mount_any, mount_page, page, query,
+    retrying_client, usage, video_id,
 };
 use futures::{StreamExt, TryStreamExt};
 use keyapi_tiktok::{Error, RankedVideo, RetryPolicy};
@@ -35,10 +35,7 @@ async fn a_rate_limit_twice_then_success_takes_exactly_three_requests_by_status_
         let server = MockServer::start().await;
         mount_any(&server, rate_limited, 2).await;
         mount_any(&server, page(1, 10), 1).await;
-        let client = builder(&server.uri())
-            .retry(RetryPolicy::no_delay(4))
-            .build()
-            .expect("client");
+        let client = retrying_client(&server, 4);
         let page = client
             .video_ranking_page(&query())
             .await
@@ -67,10 +64,7 @@ async fn bad_requests_authentication_and_credit_failures_are_requested_once() {
             1,
         )
         .await;
-        let client = builder(&server.uri())
-            .retry(RetryPolicy::no_delay(5))
-            .build()
-            .expect("client");
+        let client = retrying_client(&server, 5);
         let error = failure(client.video_ranking_page(&query()).await);
         assert_eq!(error.kind(), kind);
         assert_eq!(hits(&server).await, 1, "HTTP {status} code {code}");
@@ -88,10 +82,7 @@ async fn server_errors_stop_after_the_configured_attempts() {
             3,
         )
         .await;
-        let client = builder(&server.uri())
-            .retry(RetryPolicy::no_delay(3))
-            .build()
-            .expect("client");
+        let client = retrying_client(&server, 3);
         let error = failure(client.video_ranking_page(&query()).await);
         assert!(matches!(error, Error::Server(_)), "{error:?}");
         assert_eq!(hits(&server).await, 3, "HTTP {status} code {code}");
@@ -359,10 +350,7 @@ async fn usage_counts_credits_and_requests_separately_across_clones() {
         1,
     )
     .await;
-    let client = builder(&server.uri())
-        .retry(RetryPolicy::no_delay(3))
-        .build()
-        .expect("client");
+    let client = retrying_client(&server, 3);
     let clone = client.clone();
     client
         .video_ranking_page(&query())

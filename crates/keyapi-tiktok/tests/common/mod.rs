@@ -27,6 +27,14 @@ pub(crate) fn builder(base_url: &str) -> ClientBuilder {
         .retry(RetryPolicy::no_delay(1))
 }
 
+/// A client for `server` that makes up to `attempts` attempts without waiting.
+pub(crate) fn retrying_client(server: &MockServer, attempts: u32) -> Client {
+    builder(&server.uri())
+        .retry(RetryPolicy::no_delay(attempts))
+        .build()
+        .expect("client")
+}
+
 /// The daily views ranking of the US on a Monday, first page, ten a page.
 pub(crate) fn query() -> VideoRankingQuery {
     VideoRankingQuery::new(
