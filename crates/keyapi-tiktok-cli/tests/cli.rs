@@ -85,14 +85,11 @@ async fn finish(mut command: TestCommand) -> Run {
     run
 }
 
-/// `videos` on `server` with `extra`; the query is the US daily views ranking of
-/// 2026-11-24 unless `extra` gives `--date`, `--region`, `--by`, `--period` or
-/// `--base-url` itself.
-async fn videos(server: &MockServer, extra: &[&str]) -> Run {
-    let uri = server.uri();
+/// The `videos` command with `extra`; the query is the US daily views ranking of
+/// 2026-11-24 unless `extra` gives `--date`, `--region`, `--by` or `--period` itself.
+fn videos_command(extra: &[&str]) -> TestCommand {
     let mut args = vec!["videos"];
     for (flag, value) in [
-        ("--base-url", uri.as_str()),
         ("--date", "2026-11-24"),
         ("--region", "US"),
         ("--by", "views"),
@@ -103,7 +100,17 @@ async fn videos(server: &MockServer, extra: &[&str]) -> Run {
         }
     }
     args.extend_from_slice(extra);
-    finish(command(&args)).await
+    command(&args)
+}
+
+/// `videos` on `server` (unless `extra` gives `--base-url`) with `extra`, run to the end.
+async fn videos(server: &MockServer, extra: &[&str]) -> Run {
+    let uri = server.uri();
+    let mut args = extra.to_vec();
+    if !args.contains(&"--base-url") {
+        args.extend(["--base-url", uri.as_str()]);
+    }
+    finish(videos_command(&args)).await
 }
 
 /// One upstream item as the API sends it, stringly fields and an unknown field included.
@@ -518,21 +525,9 @@ async fn invalid_values_are_named_in_the_error() {
 async fn a_missing_key_exits_2_and_sends_nothing() {
     let server = serve_ranking(100).await;
     let uri = server.uri();
-    let args = [
-        "videos",
-        "--date",
-        "2026-11-24",
-        "--region",
-        "US",
-        "--by",
-        "views",
-        "--period",
-        "daily",
-        "--base-url",
-        &uri,
-    ];
+    let args = ["--base-url", uri.as_str()];
     for key in [None, Some("")] {
-        let mut command = command(&args);
+        let mut command = videos_command(&args);
         match key {
             None => command.env_remove("KEYAPI_API_KEY"),
             Some(key) => command.env("KEYAPI_API_KEY", key),
@@ -551,21 +546,7 @@ async fn a_missing_key_exits_2_and_sends_nothing() {
 async fn the_base_url_comes_from_the_flag_then_the_environment() {
     let server = serve_ranking(100).await;
     let from_env = finish({
-        let mut command = command(&[
-            "videos",
-            "--date",
-            "2026-11-24",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--limit",
-            "1",
-            "--format",
-            "ndjson",
-        ]);
+        let mut command = videos_command(&["--limit", "1", "--format", "ndjson"]);
         command.env("KEYAPI_BASE_URL", server.uri());
         command
     })
@@ -576,23 +557,8 @@ async fn the_base_url_comes_from_the_flag_then_the_environment() {
     // Nothing listens on port 9: the flag must win over it.
     let flag_wins = finish({
         let uri = server.uri();
-        let mut command = command(&[
-            "videos",
-            "--date",
-            "2026-11-24",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--limit",
-            "1",
-            "--format",
-            "ndjson",
-            "--base-url",
-            &uri,
-        ]);
+        let mut command =
+            videos_command(&["--limit", "1", "--format", "ndjson", "--base-url", &uri]);
         command.env("KEYAPI_BASE_URL", "http://127.0.0.1:9");
         command
     })
@@ -706,16 +672,7 @@ async fn an_envelope_server_error_exits_1() {
 
 #[tokio::test]
 async fn a_refused_connection_exits_1() {
-    let run = finish(command(&[
-        "videos",
-        "--date",
-        "2026-11-24",
-        "--region",
-        "US",
-        "--by",
-        "views",
-        "--period",
-        "daily",
+    let run = finish(videos_command(&[
         "--max-retries",
         "0",
         "--base-url",
@@ -925,18 +882,12 @@ async fn the_cache_directory_comes_from_keyapi_cache_dir_and_clear_empties_it() 
     let server = serve_ranking(25).await;
     let dir = tempfile::tempdir().unwrap();
     let dir = dir.path();
-    let mut run = command(&[
-        "videos",
+    let uri = server.uri();
+    let mut run = videos_command(&[
         "--base-url",
-        &server.uri(),
+        &uri,
         "--date",
         "2026-01-31",
-        "--region",
-        "US",
-        "--by",
-        "views",
-        "--period",
-        "daily",
         "--format",
         "json",
     ]);
