@@ -385,7 +385,7 @@ impl Client {
                 return Ok(page);
             }
             let reservation = self.reserve_credit()?;
-            let (page, body) = self.fetch_with_retries(query).await?;
+            let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
             reservation.commit();
             self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
             if let (Some(cache), Some(body)) = (cache, body) {
@@ -397,10 +397,26 @@ impl Client {
         .await
     }
 
-    /// The page, and its body as received when a cache will store it.
+    /// One page's body as received, for [`ConformanceReport`](crate::ConformanceReport):
+    /// validated, budgeted, retried and counted like [`Client::video_ranking_page`], never
+    /// answered from the cache.
+    pub(crate) async fn video_ranking_body(
+        &self,
+        query: &VideoRankingQuery,
+    ) -> Result<Vec<u8>, Error> {
+        query.validate()?;
+        let reservation = self.reserve_credit()?;
+        let (_, body) = self.fetch_with_retries(query, true).await?;
+        reservation.commit();
+        self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
+        body.ok_or_else(|| Error::decode(Some(200), "the page could not be re-encoded", b""))
+    }
+
+    /// The page, and its body as received when `keep_body` (a cache will store it).
     async fn fetch_with_retries(
         &self,
         query: &VideoRankingQuery,
+        keep_body: bool,
     ) -> Result<(Page, Option<Vec<u8>>), Error> {
         let started = Instant::now();
         let mut attempt = 1;
@@ -412,7 +428,10 @@ impl Client {
                 code = tracing::field::Empty,
                 request_id = tracing::field::Empty,
             );
-            let result = self.attempt(query).instrument(span.clone()).await;
+            let result = self
+                .attempt(query, keep_body)
+                .instrument(span.clone())
+                .await;
             match &result {
                 Ok((page, _)) => {
                     span.record("status", 200).record("code", 0);
@@ -457,7 +476,11 @@ impl Client {
     }
 
     /// One HTTP request through the generated client, mapped to a page or an [`Error`].
-    async fn attempt(&self, query: &VideoRankingQuery) -> Result<(Page, Option<Vec<u8>>), Error> {
+    async fn attempt(
+        &self,
+        query: &VideoRankingQuery,
+        keep_body: bool,
+    ) -> Result<(Page, Option<Vec<u8>>), Error> {
         if let Some(limiter) = &self.inner.rate_limit {
             limiter.acquire().await;
         }
@@ -488,11 +511,9 @@ impl Client {
                 let retry_after = retry_after(response.headers());
                 let envelope = response.into_inner();
                 // The spec-typed envelope, extra fields included, is the body as received.
-                let body = self
-                    .inner
-                    .cache
-                    .as_ref()
-                    .and_then(|_| serde_json::to_vec(&envelope).ok());
+                let body = keep_body
+                    .then(|| serde_json::to_vec(&envelope).ok())
+                    .flatten();
                 let page = page_from_envelope(envelope, Some(status), query)
                     .map_err(|error| error.with_retry_after(retry_after))?;
                 Ok((page, body))

@@ -28,7 +28,8 @@
 //! - [`VideoRankingQuery`], [`RankField`], [`Period`], [`Region`]: what to ask for;
 //! - [`Page`], [`RankedVideo`]: what comes back, normalised;
 //! - [`Error`]: one error type, the same for HTTP statuses and envelope codes;
-//! - [`Client`], [`RetryPolicy`], [`Ranking`]: retries, rate limits, budgets, streams.
+//! - [`Client`], [`RetryPolicy`], [`Ranking`]: retries, rate limits, budgets, streams;
+//! - [`ConformanceReport`]: how a live or saved response departs from the vendored spec.
 //!
 //! # Security
 //!
@@ -38,6 +39,7 @@
 
 mod cache;
 mod client;
+mod conformance;
 mod error;
 mod paginate;
 mod query;
@@ -48,6 +50,7 @@ pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
     API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, Usage,
 };
+pub use conformance::{ConformanceReport, DOCUMENTED_CODES, Drift, ENVELOPE_FIELDS};
 pub use error::{ApiFailure, Error};
 pub use paginate::Ranking;
 pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};

@@ -983,7 +983,7 @@ impl<'de> Deserialize<'de> for IdText {
 }
 
 /// Escapes raw control characters inside JSON strings, which strict JSON forbids.
-fn escape_control_characters(bytes: &[u8]) -> Vec<u8> {
+pub(crate) fn escape_control_characters(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() + 16);
     let (mut in_string, mut escaped) = (false, false);
     for &b in bytes {
