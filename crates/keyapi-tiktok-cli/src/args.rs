@@ -36,6 +36,9 @@ pub(crate) enum Command {
     /// Show or clear the response cache.
     #[command(after_help = CACHE_AFTER_HELP)]
     Cache(CacheArgs),
+    /// Report how a live page (or a saved body) departs from the vendored spec.
+    #[command(after_help = crate::conformance::CONFORMANCE_AFTER_HELP)]
+    Conformance(crate::conformance::ConformanceArgs),
 }
 
 /// `keyapi-tiktok cache stats|clear`.
@@ -346,7 +349,7 @@ mod tests {
         let cli = Cli::try_parse_from(base.iter().chain(extra))?;
         match cli.command {
             Command::Videos(args) => Ok(args),
-            Command::Cache(_) => unreachable!("parsed a videos command line"),
+            _ => unreachable!("parsed a videos command line"),
         }
     }
 

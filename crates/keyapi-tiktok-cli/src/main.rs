@@ -3,6 +3,7 @@
 //! failed (see `keyapi-tiktok --help`).
 
 mod args;
+mod conformance;
 mod output;
 
 use std::io::{self, BufWriter, IsTerminal};
@@ -12,10 +13,14 @@ use clap::Parser;
 use futures::StreamExt;
 use indicatif::{ProgressBar, ProgressStyle};
 use keyapi_tiktok::{
-    API_KEY_ENV, Cache, ClientBuilder, Error, Period, RankedVideo, RetryPolicy, VideoRankingQuery,
+    API_KEY_ENV, Cache, Client, ClientBuilder, Error, Period, RankedVideo, RetryPolicy,
+    VideoRankingQuery,
 };
 
-use crate::args::{CacheAction, CacheArgs, CacheDir, CacheOptions, Cli, Command, VideosArgs};
+use crate::args::{
+    CacheAction, CacheArgs, CacheDir, CacheOptions, Cli, Command, ConnectionArgs, QueryArgs,
+    VideosArgs,
+};
 use crate::output::{Record, RecordWriter};
 
 #[tokio::main]
@@ -24,6 +29,7 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
         Command::Cache(args) => cache(args).await,
+        Command::Conformance(args) => conformance::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -43,6 +49,8 @@ enum Failure {
     Api(Error),
     /// Stdout could not be written.
     Output(io::Error),
+    /// `conformance` found this many departures from the spec (its report is on stdout).
+    Drift(usize),
 }
 
 impl From<Error> for Failure {
@@ -59,7 +67,7 @@ impl Failure {
             Failure::Api(Error::Authentication(_)) => 3,
             Failure::Api(Error::CreditsExhausted(_)) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
-            Failure::Api(_) | Failure::Output(_) => 1,
+            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) => 1,
         }
     }
 
@@ -69,6 +77,10 @@ impl Failure {
             Failure::Usage(message) => message.clone(),
             Failure::Api(error) => error.to_string(),
             Failure::Output(error) => error.to_string(),
+            Failure::Drift(found) => format!(
+                "{found} departure{} from the vendored spec",
+                if *found == 1 { "" } else { "s" }
+            ),
         }
     }
 
@@ -82,6 +94,7 @@ impl Failure {
                 None => format!("error: {}: {error}", error.kind()),
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
+            Failure::Drift(_) => format!("drift: {}", self.message()),
         };
         single_line(&line)
     }
@@ -104,38 +117,9 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         connection,
         cache,
     } = args;
-    if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
-        return Err(Failure::Usage(format!(
-            "{API_KEY_ENV} is not set: export your KeyAPI key as {API_KEY_ENV}"
-        )));
-    }
-    let mut builder = ClientBuilder::from_env()
-        .timeout(connection.timeout)
-        .retry(RetryPolicy {
-            max_attempts: connection.max_retries.saturating_add(1),
-            ..RetryPolicy::default()
-        });
-    if let Some(base_url) = connection.base_url {
-        builder = builder.base_url(base_url);
-    }
-    if let Some(qps) = connection.qps {
-        builder = builder.requests_per_second(qps);
-    }
-    if let Some(cache) = usable_cache(cache, output.quiet) {
-        builder = builder.cache(cache);
-    }
-    let client = builder.build()?;
-
-    let period = Period::from(wanted.period);
-    let mut query = VideoRankingQuery::new(wanted.date, wanted.region, wanted.by.into(), period)
-        .page_size(wanted.page_size);
-    if let Some(category) = wanted.category {
-        query = query.category(category);
-    }
-    if let Some(ai) = wanted.ai {
-        query = query.created_by_ai(ai);
-    }
-    query.validate()?;
+    let client = client(&connection, || usable_cache(cache, output.quiet))?;
+    let query = ranking_query(&wanted)?;
+    let period = query.period();
 
     let warn = |message: String| {
         if !output.quiet {
@@ -195,6 +179,54 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         }
         other => other,
     }
+}
+
+/// A client from `KEYAPI_API_KEY` and the connection flags; `cache` is asked for only once
+/// the key is known to be there.
+fn client(
+    connection: &ConnectionArgs,
+    cache: impl FnOnce() -> Option<Cache>,
+) -> Result<Client, Failure> {
+    if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
+        return Err(Failure::Usage(format!(
+            "{API_KEY_ENV} is not set: export your KeyAPI key as {API_KEY_ENV}"
+        )));
+    }
+    let mut builder = ClientBuilder::from_env()
+        .timeout(connection.timeout)
+        .retry(RetryPolicy {
+            max_attempts: connection.max_retries.saturating_add(1),
+            ..RetryPolicy::default()
+        });
+    if let Some(base_url) = &connection.base_url {
+        builder = builder.base_url(base_url.clone());
+    }
+    if let Some(qps) = connection.qps {
+        builder = builder.requests_per_second(qps);
+    }
+    if let Some(cache) = cache() {
+        builder = builder.cache(cache);
+    }
+    Ok(builder.build()?)
+}
+
+/// The first page of the ranking the flags ask for, validated (no credit spent on a bad one).
+fn ranking_query(wanted: &QueryArgs) -> Result<VideoRankingQuery, Failure> {
+    let mut query = VideoRankingQuery::new(
+        wanted.date,
+        wanted.region,
+        wanted.by.into(),
+        wanted.period.into(),
+    )
+    .page_size(wanted.page_size);
+    if let Some(category) = &wanted.category {
+        query = query.category(category.clone());
+    }
+    if let Some(ai) = wanted.ai {
+        query = query.created_by_ai(ai);
+    }
+    query.validate()?;
+    Ok(query)
 }
 
 /// `keyapi-tiktok cache stats|clear`.

@@ -1,0 +1,208 @@
+//! `keyapi-tiktok conformance`: how a live page (or a saved body) departs from the
+//! vendored spec, as text or JSON; exit 0 when it conforms, 1 when it drifted.
+
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use keyapi_tiktok::{ConformanceReport, Period, RankField, VideoRankingQuery};
+
+use crate::Failure;
+use crate::args::{ConnectionArgs, QueryArgs};
+
+/// A saved body larger than this is refused: KeyAPI pages are a few kilobytes.
+const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Upstream text (field names, values) is cut to this many characters a line.
+const MAX_LINE_CHARS: usize = 240;
+
+pub(crate) const CONFORMANCE_AFTER_HELP: &str = "\
+Reports how the answer departs from the vendored spec: fields present but not documented
+(name, JSON type, in how many items), documented fields missing, values of the wrong JSON
+type, values outside a documented set (sales_flag: 3), JSON-in-string fields that do not
+parse, and envelope deviations (no requestId, an undocumented code). The report comes from
+the same decode the client uses, so it names exactly what the client had to tolerate.
+
+Examples:
+  # One live page: one credit
+  keyapi-tiktok conformance --date 2026-11-23 --region US --by views --period daily
+
+  # A saved response: no key, no network, no credit
+  keyapi-tiktok conformance --from-file page.json --format json
+
+Exit status: 0 conforms, 1 drift found (or any other failure), 2 invalid arguments,
+3 authentication, 4 credits exhausted, 5 still rate limited after the retries.";
+
+/// `keyapi-tiktok conformance`.
+#[derive(Debug, Args)]
+pub(crate) struct ConformanceArgs {
+    /// Check a saved response body instead of fetching pages (no key, no network, no credit).
+    #[arg(
+        long,
+        value_name = "BODY.json",
+        required_unless_present = "date",
+        conflicts_with_all = ["date", "region", "by", "period", "category", "ai", "limit", "page_size"]
+    )]
+    from_file: Option<PathBuf>,
+    /// The pages to fetch and check (by default one page: one credit).
+    #[command(flatten)]
+    query: Option<QueryArgs>,
+    /// How to print the report.
+    #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
+    format: ReportFormat,
+    /// How to reach the API.
+    #[command(flatten)]
+    connection: ConnectionArgs,
+}
+
+/// `--format` of `conformance`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum ReportFormat {
+    /// One line a departure.
+    Text,
+    /// One JSON object: pages, items, conforms, drift (each with a `kind`).
+    Json,
+}
+
+/// Checks the pages asked for, or the saved body, and prints the report.
+pub(crate) async fn run(args: ConformanceArgs) -> Result<(), Failure> {
+    let report = match (&args.from_file, &args.query) {
+        (Some(file), None) => from_file(file)?,
+        (None, Some(wanted)) => live(wanted, &args.connection).await?,
+        _ => {
+            return Err(Failure::Usage(
+                "give either --from-file or the ranking flags (--date, --region, --by, --period)"
+                    .to_owned(),
+            ));
+        }
+    };
+    let mut out = io::stdout().lock();
+    let printed = match args.format {
+        ReportFormat::Json => serde_json::to_writer_pretty(&mut out, &report)
+            .map_err(io::Error::from)
+            .and_then(|()| writeln!(out)),
+        ReportFormat::Text => write_text(&mut out, &report),
+    };
+    match printed.and_then(|()| out.flush()) {
+        Err(error) if error.kind() != io::ErrorKind::BrokenPipe => {
+            return Err(Failure::Output(error));
+        }
+        _ => {}
+    }
+    if report.conforms() {
+        Ok(())
+    } else {
+        Err(Failure::Drift(report.drift().len()))
+    }
+}
+
+/// The report of a saved body; ranks are irrelevant to it, so any query decodes it.
+fn from_file(file: &PathBuf) -> Result<ConformanceReport, Failure> {
+    let unreadable = |error: io::Error| {
+        Failure::Usage(format!(
+            "cannot read --from-file {}: {error}",
+            file.display()
+        ))
+    };
+    let mut body = Vec::new();
+    std::fs::File::open(file)
+        .map_err(unreadable)?
+        .take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut body)
+        .map_err(unreadable)?;
+    if body.len() as u64 > MAX_FILE_BYTES {
+        return Err(Failure::Usage(format!(
+            "--from-file {} is larger than {} MiB; a KeyAPI page is a few kilobytes",
+            file.display(),
+            MAX_FILE_BYTES / 1024 / 1024
+        )));
+    }
+    let any_query = VideoRankingQuery::new(
+        jiff::civil::date(2026, 1, 1),
+        keyapi_tiktok::Region::new("US")?,
+        RankField::Views,
+        Period::Daily,
+    );
+    let mut report = ConformanceReport::default();
+    report.add_body(&body, &any_query)?;
+    Ok(report)
+}
+
+/// Fetches ceil(limit / page-size) pages (one by default), stopping after a short one.
+async fn live(
+    wanted: &QueryArgs,
+    connection: &ConnectionArgs,
+) -> Result<ConformanceReport, Failure> {
+    let client = crate::client(connection, || None)?;
+    let query = crate::ranking_query(wanted)?;
+    let pages = wanted.limit.div_ceil(u64::from(wanted.page_size));
+    let mut report = ConformanceReport::default();
+    for page in 1..=pages {
+        let page = u32::try_from(page).unwrap_or(u32::MAX);
+        let items_before = report.items();
+        client
+            .conformance(&query.clone().page(page), &mut report)
+            .await?;
+        if report.items() - items_before < usize::from(wanted.page_size) {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+fn write_text(out: &mut impl Write, report: &ConformanceReport) -> io::Result<()> {
+    let checked = format!(
+        "{} page{}, {} item{}",
+        report.pages(),
+        if report.pages() == 1 { "" } else { "s" },
+        report.items(),
+        if report.items() == 1 { "" } else { "s" },
+    );
+    let drift = report.drift();
+    if drift.is_empty() {
+        return writeln!(out, "conforms: {checked} match the vendored spec");
+    }
+    writeln!(
+        out,
+        "drift: {} departure{} from the vendored spec in {checked}",
+        drift.len(),
+        if drift.len() == 1 { "" } else { "s" }
+    )?;
+    for finding in drift {
+        writeln!(out, "  {}", terminal_safe(&finding.to_string()))?;
+    }
+    Ok(())
+}
+
+/// One bounded line without control, bidi or zero-width characters: names and values in
+/// the report come from upstream.
+fn terminal_safe(text: &str) -> String {
+    let invisible = |c: char| {
+        c.is_control()
+            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+    };
+    let mut cleaned: String = text
+        .chars()
+        .map(|c| if invisible(c) { ' ' } else { c })
+        .take(MAX_LINE_CHARS)
+        .collect();
+    if text.chars().count() > MAX_LINE_CHARS {
+        cleaned.push('…');
+    }
+    cleaned
+}
+
+#[cfg(test)]
+mod tests {
+    use super::terminal_safe;
+
+    #[test]
+    fn upstream_text_is_cleaned_and_bounded() {
+        assert_eq!(
+            terminal_safe("a\u{1b}[31mb\u{202e}c\u{200b}d\ne"),
+            "a [31mb c d e"
+        );
+        let long = terminal_safe(&"x".repeat(10_000));
+        assert_eq!(long.chars().count(), super::MAX_LINE_CHARS + 1);
+    }
+}
