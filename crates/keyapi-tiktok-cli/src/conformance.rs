@@ -35,6 +35,10 @@ Exit status: 0 conforms, 1 drift found (or any other failure), 2 invalid argumen
 
 /// `keyapi-tiktok conformance`.
 #[derive(Debug, Args)]
+#[command(
+    override_usage = "keyapi-tiktok conformance --date <YYYY-MM-DD> --region <CC> --by <BY> --period <PERIOD> [OPTIONS]\n       \
+                      keyapi-tiktok conformance --from-file <BODY.json> [--format text|json]"
+)]
 pub(crate) struct ConformanceArgs {
     /// Check a saved response body instead of fetching pages (no key, no network, no credit).
     #[arg(
