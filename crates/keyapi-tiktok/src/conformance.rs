@@ -479,6 +479,13 @@ impl Client {
     /// # Ok(()) }
     /// ```
     ///
+    /// # What a live page cannot show
+    ///
+    /// When the body fits the spec's types, the client decodes it with them and the report
+    /// reads that decode: envelope properties the spec does not document are dropped there
+    /// and so not reported (item fields are, through `extra`). A saved body given to
+    /// [`ConformanceReport::add_body`] shows them.
+    ///
     /// # Errors
     ///
     /// As [`Client::video_ranking_page`], except that an undocumented envelope `code` is
