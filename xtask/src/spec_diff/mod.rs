@@ -1,0 +1,95 @@
+//! `cargo xtask spec-diff OLD NEW`: what changed between two versions of the OpenAPI
+//! document, for the scheduled job that compares a fresh upstream copy with
+//! `spec/upstream.openapi.yaml`.
+//!
+//! Both files may be YAML or JSON (the docs site serves JSON, the vendored copy is YAML).
+//! Paths are taken as given, relative to the current directory. The report has one line
+//! per change, breaking ones first, then `N breaking, M additive` (or `no differences`).
+//! Exit status: 0 when nothing is breaking, 1 when something is, 2 when a file cannot be
+//! read or is not an OpenAPI document.
+//!
+//! Each change is classified from the point of view of a client built on OLD:
+//!
+//! - operation (method + path): added additive, removed BREAKING.
+//! - parameter, keyed by (name, in): added optional additive, added required BREAKING,
+//!   removed BREAKING, optional→required BREAKING, required→optional additive, schema type
+//!   changed BREAKING.
+//! - documented values (`1=日榜，2=周榜` in descriptions, `0 (no sales), 1 (video sales)`
+//!   in titles), of parameters and response properties alike: added additive, removed
+//!   BREAKING, label changed BREAKING. A value added to a response property is flagged in
+//!   its line: the client types these fields as plain integers, so decoding still works,
+//!   but code that matches every documented value needs a new arm. A value removed from a
+//!   response property is breaking rather than harmless because upstream dropping a
+//!   documented meaning usually means the field's meaning changed; a human should look.
+//! - response status: added additive, removed BREAKING.
+//! - response property (the `application/json` schema of every response, `$ref`s resolved,
+//!   named by path like `data[].video_id`; the body itself is `body`): added additive,
+//!   removed BREAKING (a rename is both), required→optional BREAKING (an old client may
+//!   fail on the absent field), optional→required additive (an old client already copes
+//!   with absence). Type, format and `nullable` are compared as one: any change is
+//!   BREAKING, in either direction, because widening and narrowing cannot be told apart in
+//!   general and the generated Rust type changes either way.
+//! - examples (media-type `example`/`examples`, schema and parameter `example`): additive
+//!   "example changed" lines, naming where they differ, for snapshot drift.
+//!
+//! Not compared: prose other than documented values, request bodies, headers, security,
+//! servers.
+
+mod model;
+mod output;
+mod rules;
+#[cfg(test)]
+mod tests;
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow};
+use serde_json::Value;
+
+use crate::spec;
+use output::render;
+use rules::{Severity, diff};
+
+/// Runs the task with the exit status documented above.
+pub(crate) fn main(old: &Path, new: &Path) -> ExitCode {
+    ExitCode::from(exit_status(old, new))
+}
+
+/// 0 compatible, 1 breaking, 2 unusable input (after printing why).
+fn exit_status(old: &Path, new: &Path) -> u8 {
+    match run(old, new) {
+        Ok(true) => 0,
+        Ok(false) => 1,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            2
+        }
+    }
+}
+
+/// Prints the report; `Ok(false)` means at least one change is breaking.
+fn run(old: &Path, new: &Path) -> Result<bool> {
+    let changes = diff(&load(old)?, &load(new)?);
+    print!("{}", render(&changes));
+    Ok(changes
+        .iter()
+        .all(|change| change.severity != Severity::Breaking))
+}
+
+/// Reads one version of the document; every failure starts with the path.
+fn load(path: &Path) -> Result<Value> {
+    let text =
+        std::fs::read_to_string(path).map_err(|error| anyhow!("{}: {error}", path.display()))?;
+    parse(&text).map_err(|error| anyhow!("{}: {error:#}", path.display()))
+}
+
+/// Parses YAML or JSON and checks that it is an OpenAPI document.
+fn parse(text: &str) -> Result<Value> {
+    let document = spec::parse_document(text).context("not YAML or JSON")?;
+    // The typed model only validates (a downloaded error page parses as YAML too); the diff
+    // walks the JSON, where a schema is one kind of value instead of many typed variants.
+    serde_json::from_value::<openapiv3::OpenAPI>(document.clone())
+        .context("not an OpenAPI 3.0 document")?;
+    Ok(document)
+}
