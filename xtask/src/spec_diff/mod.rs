@@ -44,10 +44,10 @@ mod tests;
 use std::path::Path;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, anyhow};
+use anyhow::{Result, anyhow};
+use keyapi_tiktok_spec::SpecError;
 use serde_json::Value;
 
-use crate::spec;
 use output::render;
 use rules::{Severity, diff};
 
@@ -79,17 +79,24 @@ fn run(old: &Path, new: &Path) -> Result<bool> {
 
 /// Reads one version of the document; every failure starts with the path.
 fn load(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| anyhow!("{}: {error}", path.display()))?;
-    parse(&text).map_err(|error| anyhow!("{}: {error:#}", path.display()))
+    match keyapi_tiktok_spec::read_document(path) {
+        Ok(document) => validate(document).map_err(|error| anyhow!("{}: {error}", path.display())),
+        // A read error names the path already.
+        Err(error @ SpecError::Read { .. }) => Err(anyhow!("{error}")),
+        Err(error) => Err(anyhow!("{}: {error}", path.display())),
+    }
 }
 
 /// Parses YAML or JSON and checks that it is an OpenAPI document.
+#[cfg(test)]
 fn parse(text: &str) -> Result<Value> {
-    let document = spec::parse_document(text).context("not YAML or JSON")?;
+    Ok(validate(keyapi_tiktok_spec::parse_document(text)?)?)
+}
+
+/// `document`, once it is known to be an OpenAPI document.
+fn validate(document: Value) -> Result<Value, SpecError> {
     // The typed model only validates (a downloaded error page parses as YAML too); the diff
     // walks the JSON, where a schema is one kind of value instead of many typed variants.
-    serde_json::from_value::<openapiv3::OpenAPI>(document.clone())
-        .context("not an OpenAPI 3.0 document")?;
+    keyapi_tiktok_spec::to_openapi(document.clone())?;
     Ok(document)
 }

@@ -3,6 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use keyapi_tiktok_spec::{parameter_values, resolve, schema_values};
 use serde_json::Value;
 
 /// The HTTP methods an OpenAPI path item can hold.
@@ -86,17 +87,13 @@ pub(super) fn summarise_operation(document: &Value, item: &Value, operation: &Va
         let schema = parameter
             .get("schema")
             .map(|schema| resolve(document, schema));
-        let text = prose(&[
-            parameter.get("description"),
-            schema.and_then(|schema| schema.get("description")),
-        ]);
         let summary = Parameter {
             required: parameter
                 .get("required")
                 .and_then(Value::as_bool)
                 .unwrap_or(false),
             ty: schema.map_or_else(|| "any".to_owned(), type_name),
-            values: documented_values(&text),
+            values: parameter_values(document, parameter),
             example: parameter
                 .get("example")
                 .or_else(|| schema.and_then(|schema| schema.get("example")))
@@ -177,10 +174,7 @@ impl<'a> Walk<'a> {
             parent,
             ty: type_name(resolved),
             required,
-            values: documented_values(&prose(&[
-                resolved.get("title"),
-                resolved.get("description"),
-            ])),
+            values: schema_values(self.document, resolved),
             example: resolved.get("example").cloned(),
         };
         self.properties.insert(path.clone(), property);
@@ -217,24 +211,6 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// Follows local `$ref`s (`#/components/...`); anything else, or a dangling reference, is
-/// returned as is.
-pub(super) fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
-    // Bounded, so that references that refer to each other cannot loop forever.
-    for _ in 0..32 {
-        let target = value
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|reference| reference.strip_prefix('#'))
-            .and_then(|pointer| document.pointer(pointer));
-        match target {
-            Some(target) => value = target,
-            None => break,
-        }
-    }
-    value
-}
-
 /// A schema's type as one comparable string: `integer`, `string (date)`, `nullable string`.
 pub(super) fn type_name(schema: &Value) -> String {
     if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
@@ -262,62 +238,4 @@ pub(super) fn type_name(schema: &Value) -> String {
         name = format!("nullable {name}");
     }
     name
-}
-
-/// The string fields among `fields`, one per line.
-pub(super) fn prose(fields: &[Option<&Value>]) -> String {
-    let texts: Vec<&str> = fields
-        .iter()
-        .flatten()
-        .filter_map(|field| field.as_str())
-        .collect();
-    texts.join("\n")
-}
-
-/// Values documented in prose, number to label: `1=日榜，2=周榜。` (parameter descriptions)
-/// and `0 (no sales), 1 (video sales)` (response titles).
-pub(super) fn documented_values(text: &str) -> BTreeMap<i64, String> {
-    let mut values = BTreeMap::new();
-    let separators = ['，', ',', ';', '；', '。', '、'];
-    for token in text.split(|c: char| separators.contains(&c) || c.is_whitespace()) {
-        let Some((before, label)) = token.split_once('=') else {
-            continue;
-        };
-        let label = label.trim_end_matches('.');
-        if let (Some(number), false) = (trailing_number(before), label.is_empty()) {
-            values.insert(number, label.to_owned());
-        }
-    }
-    for (open, paren) in text.match_indices(['(', '（']) {
-        let Some(number) = trailing_number(text[..open].trim_end()) else {
-            continue;
-        };
-        let after = &text[open + paren.len()..];
-        let Some(close) = after.find([')', '）']) else {
-            continue;
-        };
-        let label = after[..close].trim();
-        if !label.is_empty() {
-            values.insert(number, label.to_owned());
-        }
-    }
-    values
-}
-
-/// The integer `text` ends with, when it stands apart from a preceding word: `字段1` and
-/// `: 2` give a number, `v2` and `1.2` do not.
-pub(super) fn trailing_number(text: &str) -> Option<i64> {
-    let digits = text.len() - text.trim_end_matches(|c: char| c.is_ascii_digit()).len();
-    if digits == 0 {
-        return None;
-    }
-    let mut start = text.len() - digits;
-    if text[..start].ends_with('-') {
-        start -= 1;
-    }
-    let word = |c: char| c.is_ascii_alphanumeric() || c == '_' || c == '.';
-    if text[..start].chars().next_back().is_some_and(word) {
-        return None;
-    }
-    text[start..].parse().ok()
 }

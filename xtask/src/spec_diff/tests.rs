@@ -4,14 +4,13 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use keyapi_tiktok_spec::{UPSTREAM, VIDEO_RANKING};
 use serde_json::Value;
 
-use super::model::{documented_values, operations};
+use super::model::operations;
 use super::rules::{NEW_RESPONSE_VALUE_NOTE, changed_paths};
 use super::*;
 use crate::project_root;
-
-const OPERATION: &str = "GET /v1/tiktok/video/ranking/analytics";
 
 fn fixture(name: &str) -> PathBuf {
     project_root()
@@ -20,7 +19,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn upstream_text() -> String {
-    std::fs::read_to_string(project_root().join(spec::UPSTREAM)).unwrap()
+    std::fs::read_to_string(project_root().join(UPSTREAM)).unwrap()
 }
 
 /// The vendored document with `from` (which must occur exactly once) replaced by `to`.
@@ -44,11 +43,11 @@ const CREATED_BY_AI_PROPERTY: &str =
     "                        created_by_ai:\n                          type: string\n";
 
 fn breaking(message: &str) -> String {
-    format!("BREAKING  {OPERATION}: {message}")
+    format!("BREAKING  {}: {message}", VIDEO_RANKING.subject())
 }
 
 fn additive(message: &str) -> String {
-    format!("additive  {OPERATION}: {message}")
+    format!("additive  {}: {message}", VIDEO_RANKING.subject())
 }
 
 #[test]
@@ -355,66 +354,24 @@ fn many_example_changes_are_counted() {
 
 #[test]
 fn operations_added_and_removed() {
+    let path = VIDEO_RANKING.path;
     let lines = upstream_to(
-        "  /v1/tiktok/video/ranking/analytics:\n    get:\n",
-        "  /v1/tiktok/video/ranking/analytics:\n    post:\n",
+        &format!("  {path}:\n    get:\n"),
+        &format!("  {path}:\n    post:\n"),
     );
     assert_eq!(
         lines,
         [
             breaking("operation removed"),
-            "additive  POST /v1/tiktok/video/ranking/analytics: operation added".to_owned(),
+            format!("additive  POST {path}: operation added"),
         ]
-    );
-}
-
-#[test]
-fn documented_values_accept_full_width_and_ascii_separators() {
-    let expected = BTreeMap::from([
-        (1, "日榜".to_owned()),
-        (2, "周榜".to_owned()),
-        (3, "月榜".to_owned()),
-    ]);
-    for text in [
-        "榜单周期，1=日榜，2=周榜，3=月榜。",
-        "榜单周期: 1=日榜, 2=周榜; 3=月榜.",
-        "榜单周期：1=日榜；2=周榜、3=月榜",
-        "榜单周期\n1=日榜\n2=周榜 3=月榜",
-    ] {
-        assert_eq!(documented_values(text), expected, "{text}");
-    }
-    assert_eq!(
-        documented_values("a_1=x v2=y -1=全部 page=3"),
-        BTreeMap::from([(-1, "全部".to_owned())])
-    );
-}
-
-#[test]
-fn documented_values_in_titles() {
-    assert_eq!(
-        documented_values(
-            "Main sales methods: 0 (no sales), 1 (video sales), 2 (live streaming sales)"
-        ),
-        BTreeMap::from([
-            (0, "no sales".to_owned()),
-            (1, "video sales".to_owned()),
-            (2, "live streaming sales".to_owned()),
-        ])
-    );
-    assert_eq!(
-        documented_values("Video sales (estimated)"),
-        BTreeMap::new()
-    );
-    assert_eq!(
-        documented_values("v2 (beta), 1.5 (x), 3（全角）"),
-        BTreeMap::from([(3, "全角".to_owned())])
     );
 }
 
 #[test]
 fn the_vendored_document_documents_exactly_the_known_values() {
     let operations = operations(&parse(&upstream_text()).unwrap());
-    let operation = &operations[OPERATION];
+    let operation = &operations[&VIDEO_RANKING.subject()];
     let documented: BTreeMap<&str, usize> = (operation.parameters.iter())
         .filter(|(_, parameter)| !parameter.values.is_empty())
         .map(|((_, name), parameter)| (name.as_str(), parameter.values.len()))
@@ -514,4 +471,41 @@ fn unusable_files_are_named_with_the_reason() {
     );
     let message = format!("{:#}", parse("openapi: [unclosed").unwrap_err());
     assert!(message.starts_with("not YAML or JSON: "), "{message}");
+}
+
+/// spec-diff and the drift tests' spec coverage (tests/tests/spec_coverage.rs) read
+/// documented values through the same functions of `keyapi-tiktok-spec`: what spec-diff
+/// compares is exactly what spec coverage checks against the typed enums.
+#[test]
+fn spec_diff_reads_the_documented_values_spec_coverage_reads() {
+    let document = parse(&upstream_text()).unwrap();
+    let operation = &operations(&document)[&VIDEO_RANKING.subject()];
+    for ((_, name), parameter) in &operation.parameters {
+        let coverage = VIDEO_RANKING.parameter(&document, name).unwrap();
+        assert_eq!(
+            parameter.values,
+            keyapi_tiktok_spec::parameter_values(&document, coverage),
+            "{name}"
+        );
+    }
+    assert_eq!(
+        operation.parameters[&("query".to_owned(), "rank_type".to_owned())].values,
+        BTreeMap::from([
+            (1, "日榜".to_owned()),
+            (2, "周榜".to_owned()),
+            (3, "月榜".to_owned()),
+        ])
+    );
+    let sales_flag = &operation.responses["200"].properties["data[].sales_flag"];
+    let schema = keyapi_tiktok_spec::resolve(
+        &document,
+        &VIDEO_RANKING.operation(&document).unwrap()["responses"]["200"]["content"]["application/json"]
+            ["schema"],
+    );
+    let coverage = &schema["properties"]["data"]["items"]["properties"]["sales_flag"];
+    assert_eq!(
+        sales_flag.values,
+        keyapi_tiktok_spec::schema_values(&document, coverage)
+    );
+    assert_eq!(sales_flag.values.len(), 3);
 }
