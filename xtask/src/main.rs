@@ -46,10 +46,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root, found from this crate's manifest so it never depends on the
-/// current directory.
+/// The workspace root: the parent of xtask's manifest directory, found from the
+/// `CARGO_MANIFEST_DIR` that `cargo run` sets when it starts the task, so that a checkout
+/// copied with its timestamps (`cp -a`) beside a shared target dir, where cargo does not
+/// rebuild xtask, works on itself and not on the checkout the binary was compiled in. The
+/// compile-time value is the fallback when the binary is started some other way, or by a
+/// cargo that was running another package.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let compiled_in = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| {
+            dir.file_name() == compiled_in.file_name() && dir.join("Cargo.toml").is_file()
+        })
+        .unwrap_or_else(|| compiled_in.to_path_buf());
+    manifest_dir
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
