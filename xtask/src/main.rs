@@ -10,15 +10,17 @@ mod spec_diff;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
   regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/;
                          with --check, write nothing, print a diff and fail when stale
-  spec-diff OLD NEW      compare two versions of the OpenAPI document (YAML or JSON), one
-                         line per change; exit 1 when a change is breaking, exit 2 when
-                         a file cannot be read or is not an OpenAPI document";
+  spec-diff [--format text|json|markdown|github] [--fail-on breaking|additive|never] OLD NEW
+                         compare two versions of the OpenAPI document (YAML or JSON), one
+                         entry per change with its rule id; exit 1 when a change fails
+                         --fail-on (default: breaking), exit 2 when the command line is
+                         wrong or a file cannot be read or is not an OpenAPI document";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +28,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["regenerate"] => regenerate::run(regenerate::Mode::Write),
         ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
-        ["spec-diff", old, new] => return spec_diff::main(Path::new(old), Path::new(new)),
+        ["spec-diff", rest @ ..] => return spec_diff::main(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(true)

@@ -1,12 +1,27 @@
-//! `cargo xtask spec-diff OLD NEW`: what changed between two versions of the OpenAPI
-//! document, for the scheduled job that compares a fresh upstream copy with
-//! `spec/upstream.openapi.yaml`.
+//! `cargo xtask spec-diff [--format F] [--fail-on L] OLD NEW`: what changed between two
+//! versions of the OpenAPI document, for the scheduled job that compares a fresh upstream
+//! copy with `spec/upstream.openapi.yaml`.
 //!
 //! Both files may be YAML or JSON (the docs site serves JSON, the vendored copy is YAML).
-//! Paths are taken as given, relative to the current directory. The report has one line
-//! per change, breaking ones first, then `N breaking, M additive` (or `no differences`).
-//! Exit status: 0 when nothing is breaking, 1 when something is, 2 when a file cannot be
-//! read or is not an OpenAPI document.
+//! Paths are taken as given, relative to the current directory. Every change carries a
+//! stable rule id (`parameter-removed`, `property-added`, …; see `rule.rs`), breaking
+//! changes come first. Formats:
+//!
+//! - `text` (default): one line per change, `SEVERITY  METHOD /path: message [rule-id]`,
+//!   then `N breaking, M additive` (or `no differences`).
+//! - `json`: one object, `{"breaking": N, "additive": M, "changes": [{"rule": id,
+//!   "severity": "breaking"|"additive", "operation": "GET /path", "message": text,
+//!   "file": NEW as given, "line": 1-based line in NEW or null}]}`.
+//! - `markdown`: a heading with the counts and a table (severity, rule, operation, change).
+//! - `github`: workflow commands, `::error` for breaking and `::warning` for additive
+//!   changes, `file=NEW,line=N,title=rule-id`, then the counts.
+//!
+//! The line is where the change sits in NEW (for a removal, its parent that is still
+//! there), found by following the keys in the text; it is null when not found.
+//!
+//! Exit status: 1 when a change fails `--fail-on` (`breaking`, the default; `additive`:
+//! any change; `never`), 2 when the command line is wrong or a file cannot be read or is
+//! not an OpenAPI document, 0 otherwise.
 //!
 //! Each change is classified from the point of view of a client built on OLD:
 //!
@@ -35,8 +50,11 @@
 //! Not compared: prose other than documented values, request bodies, headers, security,
 //! servers.
 
+mod location;
 mod model;
+mod options;
 mod output;
+mod rule;
 mod rules;
 #[cfg(test)]
 mod tests;
@@ -48,17 +66,26 @@ use anyhow::{Result, anyhow};
 use keyapi_tiktok_spec::SpecError;
 use serde_json::Value;
 
+use options::Options;
+#[cfg(test)]
 use output::render;
-use rules::{Severity, diff};
+use output::{NewVersion, render_as};
+use rules::diff;
 
-/// Runs the task with the exit status documented above.
-pub(crate) fn main(old: &Path, new: &Path) -> ExitCode {
-    ExitCode::from(exit_status(old, new))
+/// Runs the task on the arguments after `spec-diff`, with the exit status documented above.
+pub(crate) fn main(args: &[&str]) -> ExitCode {
+    match Options::parse(args) {
+        Ok(options) => ExitCode::from(exit_status(&options)),
+        Err(error) => {
+            eprintln!("error: {error:#}\n\n{}", crate::USAGE);
+            ExitCode::from(2)
+        }
+    }
 }
 
-/// 0 compatible, 1 breaking, 2 unusable input (after printing why).
-fn exit_status(old: &Path, new: &Path) -> u8 {
-    match run(old, new) {
+/// 0 nothing fails, 1 a change fails `--fail-on`, 2 unusable input (after printing why).
+fn exit_status(options: &Options) -> u8 {
+    match run(options) {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(error) => {
@@ -68,13 +95,21 @@ fn exit_status(old: &Path, new: &Path) -> u8 {
     }
 }
 
-/// Prints the report; `Ok(false)` means at least one change is breaking.
-fn run(old: &Path, new: &Path) -> Result<bool> {
-    let changes = diff(&load(old)?, &load(new)?);
-    print!("{}", render(&changes));
-    Ok(changes
+/// Prints the report; `Ok(false)` means a change fails `--fail-on`.
+fn run(options: &Options) -> Result<bool> {
+    let changes = diff(&load(&options.old)?, &load(&options.new)?);
+    // Read again only for line numbers; `load` has just read it, so a failure is unlikely
+    // and only costs the lines.
+    let text = std::fs::read_to_string(&options.new).unwrap_or_default();
+    let name = options.new.to_string_lossy();
+    let new = NewVersion {
+        name: &name,
+        text: &text,
+    };
+    print!("{}", render_as(options.format, &changes, &new));
+    Ok(!changes
         .iter()
-        .all(|change| change.severity != Severity::Breaking))
+        .any(|change| options.fail_on.fails(change.severity)))
 }
 
 /// Reads one version of the document; every failure starts with the path.

@@ -46,6 +46,9 @@ pub(super) struct Property {
     pub(super) required: bool,
     pub(super) values: BTreeMap<i64, String>,
     pub(super) example: Option<Value>,
+    /// Where its schema is in the document (a JSON pointer), when it was reached through a
+    /// `$ref` and so cannot be found below the operation.
+    pub(super) pointer: Option<String>,
 }
 
 /// Every operation in the document, by `METHOD /path`.
@@ -143,7 +146,7 @@ pub(super) fn summarise_response(document: &Value, response: &Value) -> Response
             );
         }
         if let Some(schema) = media.get("schema") {
-            walk.schema(schema, String::new(), None, true);
+            walk.schema(schema, String::new(), None, true, None);
         }
     }
     Response {
@@ -167,15 +170,26 @@ pub(super) struct Walk<'a> {
 }
 
 impl<'a> Walk<'a> {
-    fn schema(&mut self, schema: &'a Value, path: String, parent: Option<String>, required: bool) {
+    /// Records `schema` at `path` and walks its properties and items; `pointer` is where
+    /// it sits in the document when that is below a `$ref` target.
+    fn schema(
+        &mut self,
+        schema: &'a Value,
+        path: String,
+        parent: Option<String>,
+        required: bool,
+        pointer: Option<String>,
+    ) {
         let reference = schema.get("$ref").and_then(Value::as_str);
         let resolved = resolve(self.document, schema);
+        let pointer = reference_target(self.document, schema).or(pointer);
         let property = Property {
             parent,
             ty: type_name(resolved),
             required,
             values: schema_values(self.document, resolved),
             example: resolved.get("example").cloned(),
+            pointer: pointer.clone(),
         };
         self.properties.insert(path.clone(), property);
         if let Some(reference) = reference {
@@ -199,16 +213,54 @@ impl<'a> Walk<'a> {
                     format!("{path}.{name}")
                 };
                 let is_required = required.contains(name.as_str());
-                self.schema(child, child_path, Some(path.clone()), is_required);
+                let child_pointer = (pointer.as_ref()).map(|at| {
+                    format!(
+                        "{at}/properties/{}",
+                        name.replace('~', "~0").replace('/', "~1")
+                    )
+                });
+                self.schema(
+                    child,
+                    child_path,
+                    Some(path.clone()),
+                    is_required,
+                    child_pointer,
+                );
             }
         }
         if let Some(items) = resolved.get("items") {
-            self.schema(items, format!("{path}[]"), Some(path.clone()), true);
+            let items_pointer = pointer.as_ref().map(|at| format!("{at}/items"));
+            self.schema(
+                items,
+                format!("{path}[]"),
+                Some(path.clone()),
+                true,
+                items_pointer,
+            );
         }
         if reference.is_some() {
             self.refs.pop();
         }
     }
+}
+
+/// The JSON pointer of the schema a chain of local `$ref`s ends at, if `schema` is one.
+fn reference_target<'a>(document: &'a Value, mut schema: &'a Value) -> Option<String> {
+    let mut target = None;
+    // Bounded like `resolve`, so that references that refer to each other end.
+    for _ in 0..32 {
+        let Some(pointer) = (schema.get("$ref").and_then(Value::as_str))
+            .and_then(|reference| reference.strip_prefix('#'))
+        else {
+            break;
+        };
+        let Some(next) = document.pointer(pointer) else {
+            break;
+        };
+        target = Some(pointer.to_owned());
+        schema = next;
+    }
+    target
 }
 
 /// A schema's type as one comparable string: `integer`, `string (date)`, `nullable string`.
