@@ -6,6 +6,7 @@
 mod regenerate;
 mod spec;
 mod spec_diff;
+mod surface;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

@@ -106,6 +106,10 @@ fn regenerate_reads_and_writes_only_the_checkout_it_runs_in() {
     let write = cargo_xtask(&copy, &["regenerate"]);
     let stderr = String::from_utf8_lossy(&write.stderr);
     assert!(write.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("parameter seller_id added (&'a str)"),
+        "regenerate names the new parameter: {stderr}"
+    );
     let written = std::fs::read_to_string(copy.join(GENERATED)).unwrap();
     assert!(
         written.contains("seller_id: &'a str"),

@@ -1,5 +1,5 @@
-//! The spec-diff tests: each rule on a mutation of the vendored document, and what
-//! the vendored document's values; `formats` holds the fixture pairs and outputs.
+//! The spec-diff tests: each rule on a mutation of the vendored document, and the
+//! vendored document's values; `formats` holds the fixture pairs and outputs.
 
 mod formats;
 
