@@ -36,7 +36,7 @@ use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
 use keyapi_tiktok_openapi::types;
 
 const API_KEY: &str = "bench-key";
-const PATH: &str = "/v1/tiktok/video/ranking/analytics";
+const PATH: &str = keyapi_tiktok_spec::VIDEO_RANKING.path;
 /// Both clients get these, and reqwest's default keep-alive pool.
 const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
