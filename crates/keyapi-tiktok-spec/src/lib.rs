@@ -11,13 +11,14 @@
 //! ```
 //! use keyapi_tiktok_spec::{VIDEO_RANKING, parameter_values, parse_document};
 //!
-//! let document = parse_document(
+//! let document = parse_document(&format!(
 //!     "paths:
-//!        /v1/tiktok/video/ranking/analytics:
+//!        {}:
 //!          get:
 //!            parameters:
-//!              - { name: rank_type, in: query, description: '榜单周期，1=日榜，2=周榜。' }",
-//! )?;
+//!              - {{ name: rank_type, in: query, description: '榜单周期，1=日榜，2=周榜。' }}",
+//!     VIDEO_RANKING.path,
+//! ))?;
 //! let parameter = VIDEO_RANKING.parameter(&document, "rank_type").unwrap();
 //! let values = parameter_values(&document, parameter);
 //! assert_eq!(values[&2], "周榜");
