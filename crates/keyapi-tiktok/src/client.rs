@@ -17,7 +17,7 @@ use url::{Host, Url};
 use crate::VideoRankingQuery;
 use crate::cache::Cache;
 use crate::error::{ApiFailure, Error};
-use crate::ranking::{Page, decode_drifted, failure_from_body, page_from_envelope};
+use crate::page::{Page, decode_drifted, failure_from_body, page_from_envelope};
 use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
 
 /// Where the API lives unless told otherwise.

@@ -54,9 +54,9 @@ mod cache;
 mod cache;
 mod client;
 mod error;
+mod page;
 mod paginate;
 mod query;
-mod ranking;
 mod retry;
 mod tls;
 
@@ -69,12 +69,12 @@ pub use client::{
     API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, Usage,
 };
 pub use error::{ApiFailure, Error};
-pub use paginate::Ranking;
-pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
-pub use ranking::{
+pub use page::{
     FieldIssue, FieldMapping, HistoryTotals, MediaUrl, Page, ProductCategory, ProductId,
     RankedVideo, SalesMethod,
 };
+pub use paginate::Ranking;
+pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
 pub use retry::{RetryDecision, RetryPolicy};
 pub use tls::http_client_builder;
 
