@@ -36,6 +36,13 @@ pub(crate) enum Command {
     /// Show or clear the response cache.
     #[command(after_help = CACHE_AFTER_HELP)]
     Cache(CacheArgs),
+    /// Print a shell completion script, e.g. `keyapi-tiktok completions bash > ~/.local/share/bash-completion/completions/keyapi-tiktok`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `keyapi-tiktok man > ~/.local/share/man/man1/keyapi-tiktok.1`.
+    Man,
 }
 
 /// `keyapi-tiktok cache stats|clear`.
@@ -346,7 +353,7 @@ mod tests {
         let cli = Cli::try_parse_from(base.iter().chain(extra))?;
         match cli.command {
             Command::Videos(args) => Ok(args),
-            Command::Cache(_) => unreachable!("parsed a videos command line"),
+            other => unreachable!("parsed a videos command line, got {other:?}"),
         }
     }
 

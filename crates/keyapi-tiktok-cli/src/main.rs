@@ -3,6 +3,7 @@
 //! failed (see `keyapi-tiktok --help`).
 
 mod args;
+mod manual;
 mod output;
 
 use std::io::{self, BufWriter, IsTerminal};
@@ -24,6 +25,10 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
         Command::Cache(args) => cache(args).await,
+        Command::Completions { shell } => {
+            manual::print(&manual::completions(shell)).map_err(Failure::Output)
+        }
+        Command::Man => manual::print(&manual::man_page()).map_err(Failure::Output),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -32,10 +32,18 @@ async fn serve(status: u16, body: Value) -> MockServer {
     server
 }
 
+/// The generated client for a loopback server. This crate picks no TLS stack; when the
+/// workspace's features give reqwest rustls without a crypto provider, reqwest needs a
+/// process default even for plain http.
+fn client(server: &MockServer) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new(&server.uri())
+}
+
 async fn call(
     server: &MockServer,
 ) -> Result<types::VideoRankingResponse, Error<types::ErrorEnvelope>> {
-    Client::new(&server.uri())
+    client(server)
         .get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1)
         .await
         .map(|response| response.into_inner())
@@ -59,7 +67,7 @@ async fn sends_every_required_parameter_and_the_documented_headers() {
         .expect(1)
         .mount(&server)
         .await;
-    Client::new(&server.uri())
+    client(&server)
         .get_api_v3_echotik_video_ranklist(
             Some("false"),
             "2026-01-31",

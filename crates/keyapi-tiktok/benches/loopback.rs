@@ -188,7 +188,9 @@ struct Bare {
 
 impl Bare {
     fn new(server: &Server) -> Bare {
-        let http = reqwest::Client::builder()
+        // The same TLS stack as the client under test (reqwest alone has no crypto provider).
+        let http = keyapi_tiktok::http_client_builder()
+            .expect("a TLS setup")
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
@@ -273,7 +275,9 @@ impl Fetchers {
         let mut headers = reqwest::header::HeaderMap::new();
         let auth = format!("Bearer {API_KEY}").parse().expect("a header value");
         headers.insert(reqwest::header::AUTHORIZATION, auth);
-        let http = reqwest::Client::builder()
+        // The same TLS stack as the client under test (reqwest alone has no crypto provider).
+        let http = keyapi_tiktok::http_client_builder()
+            .expect("a TLS setup")
             .default_headers(headers)
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)

@@ -1,5 +1,6 @@
 //! The disk cache: repeated queries are free, recent rankings expire, corrupt entries are
 //! refetched, concurrent writers are safe and an unusable directory only costs the cache.
+#![cfg(feature = "cache")]
 
 use std::time::Duration;
 
