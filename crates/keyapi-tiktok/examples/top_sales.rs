@@ -9,7 +9,9 @@ use keyapi_tiktok::{Cache, ClientBuilder, Period, RankField, VideoRankingQuery};
 #[tokio::main]
 async fn main() -> Result<(), keyapi_tiktok::Error> {
     let client = ClientBuilder::from_env() // KEYAPI_API_KEY, KEYAPI_BASE_URL
-        .cache(Cache::new(std::env::temp_dir().join("keyapi-tiktok"))) // repeated queries are free
+        .cache(Cache::new(
+            dirs::cache_dir().unwrap_or_default().join("keyapi-tiktok"),
+        )) // repeated queries are free
         .build()?;
     let date = jiff::civil::date(2026, 11, 24);
     let query = VideoRankingQuery::new(date, "US".parse()?, RankField::Sales, Period::Daily);
