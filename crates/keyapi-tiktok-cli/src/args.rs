@@ -200,9 +200,14 @@ pub(crate) struct OutputArgs {
     /// The output format (see Formats below).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
-    /// No progress bar and no warnings; errors are still reported.
+    /// No progress bar, warnings or log; errors are still reported.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Log retries (status, wait), rate-limit waits and cache hits, misses and write
+    /// failures to stderr, then a summary of pages, credits, requests and cache hits;
+    /// -vv adds debug detail. RUST_LOG, when set, chooses the filter instead.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 /// Where the API is and how hard to try.
