@@ -607,8 +607,20 @@ async fn help_shows_examples_formats_and_exit_codes() {
         "--format csv",
         "`id:name` pairs",
         "KEYAPI_API_KEY",
+        "-v, --verbose",
+        "RUST_LOG",
+        "starts a spreadsheet formula",
+        "exactly as received",
+        "display width",
     ] {
         assert!(run.stdout.contains(needle), "{needle} missing from help");
+    }
+    let run = finish(command(&["cache", "--help"])).await;
+    for needle in ["CACHEDIR.TAG", "0700", "refuses", "empty page"] {
+        assert!(
+            run.stdout.contains(needle),
+            "{needle} missing from cache help"
+        );
     }
     let run = finish(command(&["--help"])).await;
     assert!(
