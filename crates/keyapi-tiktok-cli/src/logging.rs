@@ -5,6 +5,7 @@
 use std::io::{self, Write};
 
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::fmt::format::FmtSpan;
 
 use crate::sanitize;
 
@@ -26,7 +27,8 @@ pub(crate) fn warn(quiet: bool, message: &str) {
 }
 
 /// Installs a log on stderr when asked for: `-v` shows the client's retries, waits and
-/// cache activity (info), `-vv` its debug events; a non-empty `RUST_LOG` chooses the
+/// cache activity (info), `-vv` its debug events and every request and attempt as it
+/// ends; a non-empty `RUST_LOG` chooses the
 /// filter itself. Nothing is logged with `quiet`, nor by default.
 pub(crate) fn install(verbosity: u8, quiet: bool) {
     if quiet {
@@ -43,9 +45,17 @@ pub(crate) fn install(verbosity: u8, quiet: bool) {
         (None, 1) => EnvFilter::new("keyapi_tiktok=info"),
         (None, _) => EnvFilter::new("keyapi_tiktok=debug"),
     };
-    // Another subscriber already set (tests) is fine: the log is best-effort too.
+    // -vv also logs each request and attempt as it ends, with its status, code,
+    // requestId and duration.
+    let span_events = if verbosity >= 2 {
+        FmtSpan::CLOSE
+    } else {
+        FmtSpan::NONE
+    };
+    // Another subscriber already set is fine: the log is best-effort too.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_span_events(span_events)
         .with_writer(|| CleanStderr)
         .try_init();
 }

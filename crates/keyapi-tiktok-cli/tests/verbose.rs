@@ -60,6 +60,33 @@ async fn verbose_shows_a_retried_429_and_a_summary() {
         "{summary}"
     );
 
+    // Debug detail never shows the key either (`finish` checks every run).
+    let run = videos(
+        &server,
+        &[
+            "-vv",
+            "--date",
+            "2026-01-31",
+            "--page-size",
+            "5",
+            "--cache-dir",
+            cache,
+        ],
+    )
+    .await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let attempts: Vec<&str> = run
+        .stderr
+        .lines()
+        .filter(|l| l.contains("attempt{"))
+        .collect();
+    assert_eq!(attempts.len(), 2, "{}", run.stderr);
+    assert!(
+        attempts[0].contains("status=200 code=0 request_id=\"req-ok\""),
+        "{}",
+        attempts[0]
+    );
+
     // Again: answered from the cache, and said so.
     let run = videos(&server, &args).await;
     assert!(run.stderr.contains("cache hit"), "{}", run.stderr);

@@ -44,7 +44,8 @@ pub const SETTLE_DAYS: i64 = 3;
 /// (mode 0700 on Unix) and tagged with a `CACHEDIR.TAG` (the Cache Directory Tagging
 /// Specification: backup tools skip it). A directory is used only if it holds nothing but
 /// that tag and the cache's own entries (`index-v5`, `content-v2`, `tmp`); an existing
-/// directory without the tag that holds only those (or nothing) is adopted and tagged.
+/// directory without the tag that holds only those (or nothing) is adopted: made private
+/// and tagged.
 /// It is refused, without reading or writing it, when it is a symbolic link, holds
 /// anything else, or (on Unix) is owned by another user or writable by group or others:
 /// whoever can write it could plant rankings that never expire. [`Cache::clear`] and

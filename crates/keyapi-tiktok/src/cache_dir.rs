@@ -108,6 +108,10 @@ pub(crate) fn prepare(dir: &Path) -> Result<(), Refusal> {
     };
     check_private(dir)?;
     if survey == Survey::Untagged {
+        // Caches made before tags were created readable by all: adopted, made private.
+        #[cfg(unix)]
+        fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(io_failure("made private"))?;
         write_tag(dir)?;
     }
     Ok(())
@@ -150,10 +154,7 @@ fn create_private(dir: &Path) -> Result<(), Refusal> {
     if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
         fs::create_dir_all(parent).map_err(&cannot)?;
     }
-    let mut builder = fs::DirBuilder::new();
-    #[cfg(unix)]
-    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    match builder.create(dir) {
+    match private_dir_builder().create(dir) {
         Err(error) if error.kind() != io::ErrorKind::AlreadyExists => Err(cannot(error)),
         _ => Ok(()),
     }
@@ -179,7 +180,7 @@ fn check_private(dir: &Path) -> Result<(), Refusal> {
         std::process::id(),
         fastrand::u64(..)
     ));
-    let created = create_private_dir(&dir.join("tmp")).and_then(|()| {
+    let created = ensure_tmp_dir(dir).and_then(|()| {
         // `create_new` fails on an existing name, a planted symlink included.
         fs::OpenOptions::new()
             .write(true)
@@ -207,20 +208,26 @@ fn check_private(dir: &Path) -> Result<(), Refusal> {
     Ok(())
 }
 
-/// cacache's `tmp` directory, created private if missing; refused if it is not a real
-/// directory.
-fn create_private_dir(dir: &Path) -> io::Result<()> {
+/// Makes directories private (0700) on Unix.
+fn private_dir_builder() -> fs::DirBuilder {
     let mut builder = fs::DirBuilder::new();
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    match builder.create(dir) {
+    builder
+}
+
+/// cacache's `tmp` directory, created private if missing; refused if it is not a real
+/// directory.
+fn ensure_tmp_dir(dir: &Path) -> io::Result<()> {
+    let tmp = dir.join("tmp");
+    match private_dir_builder().create(&tmp) {
         Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            if fs::symlink_metadata(dir)?.is_dir() {
+            if fs::symlink_metadata(&tmp)?.is_dir() {
                 Ok(())
             } else {
                 Err(io::Error::other(format!(
                     "{} is not a directory",
-                    dir.display()
+                    tmp.display()
                 )))
             }
         }
@@ -228,33 +235,32 @@ fn create_private_dir(dir: &Path) -> io::Result<()> {
     }
 }
 
-/// Writes the tag, never over an existing file or through a symlink.
+/// Writes the tag atomically: a new file in `tmp` (never through a symlink), renamed into
+/// place, so a process looking meanwhile never sees half a tag.
 fn write_tag(dir: &Path) -> Result<(), Refusal> {
-    let path = dir.join(TAG_FILE);
-    let opened = fs::OpenOptions::new()
+    let staged = dir.join(format!(
+        "tmp/{TAG_FILE}.{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let written = fs::OpenOptions::new()
         .write(true)
         .create_new(true)
-        .open(&path);
-    let mut file = match opened {
-        // Another process tagged it meanwhile: it must carry the signature.
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            return match survey(dir)? {
-                Survey::Tagged => Ok(()),
-                _ => Err(Refusal::NotACache(format!(
-                    "has a {TAG_FILE} that is not a file"
-                ))),
-            };
-        }
-        other => other.map_err(io_failure("tagged"))?,
-    };
-    file.write_all(
-        format!(
-            "{SIGNATURE}\n# This file is a cache directory tag created by keyapi-tiktok.\n\
-             # For information about cache directory tags, see https://bford.info/cachedir/\n"
-        )
-        .as_bytes(),
-    )
-    .map_err(io_failure("tagged"))
+        .open(&staged)
+        .and_then(|mut file| {
+            file.write_all(
+                format!(
+                    "{SIGNATURE}\n# This file is a cache directory tag created by keyapi-tiktok.\n\
+                     # For information about cache directory tags, see https://bford.info/cachedir/\n"
+                )
+                .as_bytes(),
+            )
+        })
+        .and_then(|()| fs::rename(&staged, dir.join(TAG_FILE)));
+    if written.is_err() {
+        let _ = fs::remove_file(&staged);
+    }
+    written.map_err(io_failure("tagged"))
 }
 
 #[cfg(test)]

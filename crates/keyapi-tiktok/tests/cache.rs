@@ -365,6 +365,14 @@ async fn clear_empties_a_real_cache_and_keeps_its_tag() {
     assert_eq!(cache.stats().await.unwrap().entries, 0);
 }
 
+#[cfg(unix)]
+use std::os::unix::fs::PermissionsExt;
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
 #[tokio::test]
 async fn a_new_cache_directory_is_private_and_tagged() {
     let dir = tempfile::tempdir().unwrap();
@@ -374,11 +382,7 @@ async fn a_new_cache_directory_is_private_and_tagged() {
     let tag = std::fs::read_to_string(cache.dir().join("CACHEDIR.TAG")).unwrap();
     assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let mode = std::fs::metadata(cache.dir()).unwrap().permissions().mode();
-        assert_eq!(mode & 0o777, 0o700, "{mode:o}");
-    }
+    assert_eq!(mode(cache.dir()), 0o700);
 }
 
 #[tokio::test]
@@ -387,11 +391,15 @@ async fn an_existing_untagged_cache_is_adopted() {
     let cache = Cache::new(dir.path());
     let server = server_with(body(10)).await;
     fetch(&client(&server, &cache), &query(SETTLED)).await;
-    // As a cache written before tags existed would be.
+    // As a cache written before tags existed would be: untagged, readable by all.
     std::fs::remove_file(dir.path().join("CACHEDIR.TAG")).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(dir.path(), PermissionsExt::from_mode(0o755)).unwrap();
     fetch(&client_fresh(&server, &cache), &query(SETTLED)).await;
     assert_eq!(requests(&server).await, 1, "its entries are still used");
     assert!(dir.path().join("CACHEDIR.TAG").exists());
+    #[cfg(unix)]
+    assert_eq!(mode(dir.path()), 0o700, "made private when adopted");
     cache.clear().await.unwrap();
 }
 
@@ -417,7 +425,6 @@ async fn a_directory_that_is_not_a_cache_is_never_written() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_directory_writable_by_others_is_neither_read_nor_written() {
-    use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
     let cache = Cache::new(dir.path().join("shared"));
     let server = server_with(body(10)).await;
@@ -429,6 +436,28 @@ async fn a_directory_writable_by_others_is_neither_read_nor_written() {
     let client = client_fresh(&server, &cache);
     fetch(&client, &query(SETTLED)).await;
     assert_eq!(requests(&server).await, 2, "the planted page was not read");
+    assert_eq!(client.usage().cache_hits, 0);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_directory_owned_by_another_user_is_neither_read_nor_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("theirs"));
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    // Only root can give a directory away; elsewhere this case cannot be set up.
+    if std::os::unix::fs::chown(cache.dir(), Some(65534), None).is_err() {
+        return;
+    }
+    let error = cache.ensure_writable().unwrap_err();
+    assert!(
+        error.to_string().contains("owned by another user"),
+        "{error}"
+    );
+    let client = client_fresh(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2);
     assert_eq!(client.usage().cache_hits, 0);
 }
 
