@@ -52,6 +52,7 @@ mod cache;
 #[cfg(not(feature = "cache"))]
 #[path = "cache_off.rs"]
 mod cache;
+#[cfg(feature = "cache")]
 mod cache_dir;
 mod client;
 mod error;
