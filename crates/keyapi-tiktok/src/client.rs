@@ -642,6 +642,13 @@ impl RateLimiter {
             *next = Some(slot + self.interval);
             slot
         };
+        let wait = slot.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            tracing::debug!(
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the requests-per-second limit"
+            );
+        }
         tokio::time::sleep_until(slot).await;
     }
 }

@@ -35,7 +35,7 @@
 //! - `rustls` (default): TLS by rustls with the *ring* provider; no C build tools needed.
 //! - `rustls-aws-lc`: rustls with aws-lc-rs instead (needs cmake and a C compiler).
 //! - `native-tls`: the platform's TLS library.
-//! - `cache` (default): the disk [`Cache`](crate::Cache) (cacache).
+//! - `cache` (default): the disk [`Cache`] (cacache).
 //!
 //! `default-features = false, features = ["rustls"]` gives a client without the cache.
 //!
@@ -52,6 +52,8 @@ mod cache;
 #[cfg(not(feature = "cache"))]
 #[path = "cache_off.rs"]
 mod cache;
+#[cfg(feature = "cache")]
+mod cache_dir;
 mod client;
 mod error;
 mod page;
