@@ -105,7 +105,7 @@ Exit status:
   4  credits exhausted
   5  still rate limited after the retries";
 
-const VIDEOS_AFTER_HELP: &str = "\
+pub(crate) const VIDEOS_AFTER_HELP: &str = "\
 Examples:
   # The top ten by views in the US on 2026-11-24, as a table
   keyapi-tiktok videos --date 2026-11-24 --region US --by views --period daily
@@ -132,12 +132,16 @@ starts a spreadsheet formula (=, +, -, @, tab or carriage return) gets a leading
 are left alone). The table and stderr drop control, bidi and zero-width characters, and
 the table cuts and aligns cells by display width (CJK and emoji take two columns).
 
-Records carry rank, video_id, video_url, user_id, unique_id, nick_name, region, category,
-created_at (RFC 3339, UTC), duration_secs, created_by_ai (true, false, or null/empty when
-unknown), sales_method (none, video, live or unknown), views, likes, comments, shares,
-favorites, units_sold, gmv, product_ids, product_categories, description, cover_url,
-avatar_url, the all-time totals history_views ... history_gmv when upstream sends them,
-and (json and ndjson only) extra: fields upstream sent that this tool does not know.
+Records carry these fields, in this order (the csv columns are the same, without extra):
+  rank, video_id, video_url, user_id, unique_id, nick_name, region, category,
+  created_at, duration_secs, created_by_ai, sales_method, views, likes, comments, shares,
+  favorites, units_sold, gmv, product_ids, product_categories, description, cover_url,
+  avatar_url, history_views, history_likes, history_comments, history_favorites,
+  history_shares, history_units_sold, history_gmv, extra.
+created_at is RFC 3339 in UTC; created_by_ai is true, false, or null/empty when unknown;
+sales_method is none, video, live or unknown. The history_* fields are the all-time totals
+upstream sends beside the period counts (empty when it does not), and extra (json and
+ndjson only) holds the fields upstream sent that this tool does not know.
 Counts are those of the period (in sales rankings upstream is reported to send period
 views and likes as 0; the history_* totals carry values).
 

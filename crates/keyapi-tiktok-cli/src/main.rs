@@ -3,6 +3,8 @@
 //! failed (see `keyapi-tiktok --help`).
 
 mod args;
+#[cfg(test)]
+mod docs_drift;
 mod logging;
 mod manual;
 mod output;
