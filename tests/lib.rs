@@ -1,7 +1,8 @@
 //! Shared helpers for the drift tests: the vendored spec read at test time (as JSON and as
 //! `openapiv3`), the ranking operation and its schemas, each declared response's example,
-//! wiremock servers that replay an example at its status, and a reader for the values
-//! documented in descriptions (`1=total_views_cnt，2=total_video_sale_cnt`).
+//! wiremock servers that replay an example at its status. Loading the document, its
+//! documented values (`1=total_views_cnt，2=total_video_sale_cnt`) and the endpoint come
+//! from `keyapi-tiktok-spec`, the reader `xtask` uses too.
 //!
 //! Everything reads `spec/upstream.openapi.yaml` when a test runs, not when it compiles,
 //! so a changed spec changes what the tests see without touching them.
@@ -10,38 +11,37 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
+use keyapi_tiktok_spec::{UPSTREAM, VIDEO_RANKING};
 use openapiv3::{ObjectType, OpenAPI, Operation, ReferenceOr, Schema, SchemaKind, Type};
 use serde_json::Value;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, Request, ResponseTemplate};
 
 /// The path of the one operation the crates wrap.
-pub const OPERATION_PATH: &str = "/v1/tiktok/video/ranking/analytics";
+pub const OPERATION_PATH: &str = VIDEO_RANKING.path;
 
 /// The API key the test clients send; request snapshots redact it.
 pub const TEST_API_KEY: &str = "sk-drift-test-key";
 
 /// Where the vendored, byte-for-byte upstream spec lives.
 pub fn spec_path() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../spec/upstream.openapi.yaml")
-}
-
-/// The vendored spec's text, read now.
-pub fn spec_text() -> String {
-    let path = spec_path();
-    std::fs::read_to_string(&path)
-        .unwrap_or_else(|error| panic!("cannot read the vendored spec {}: {error}", path.display()))
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(UPSTREAM)
 }
 
 /// The vendored spec as a JSON value, for the parts `openapiv3` does not keep (the
 /// examples under each response's schema).
 pub fn spec_json() -> Value {
-    serde_yaml_ng::from_str(&spec_text()).expect("the vendored spec is valid YAML")
+    let path = spec_path();
+    keyapi_tiktok_spec::read_document(&path)
+        .unwrap_or_else(|error| panic!("cannot load the vendored spec {}: {error}", path.display()))
 }
 
 /// The vendored spec as a typed OpenAPI 3.0 document.
 pub fn spec_openapi() -> OpenAPI {
-    serde_yaml_ng::from_str(&spec_text()).expect("the vendored spec is an OpenAPI 3.0 document")
+    keyapi_tiktok_spec::to_openapi(spec_json())
+        .unwrap_or_else(|error| panic!("the vendored spec: {error}"))
 }
 
 /// The `GET` operation at [`OPERATION_PATH`].
@@ -61,12 +61,9 @@ pub fn operation(spec: &OpenAPI) -> &Operation {
 
 /// The `GET` operation at [`OPERATION_PATH`], as JSON.
 pub fn operation_json(spec: &Value) -> &Value {
-    let operation = &spec["paths"][OPERATION_PATH]["get"];
-    assert!(
-        operation.is_object(),
-        "the spec no longer has GET {OPERATION_PATH}"
-    );
-    operation
+    VIDEO_RANKING
+        .operation(spec)
+        .unwrap_or_else(|| panic!("the spec no longer has GET {OPERATION_PATH}"))
 }
 
 /// Every HTTP status the operation declares a response for, in order.
@@ -246,123 +243,5 @@ pub fn type_name(schema: &Schema) -> &'static str {
         SchemaKind::AnyOf { .. } => "anyOf",
         SchemaKind::Not { .. } => "not",
         SchemaKind::Any(_) => "any",
-    }
-}
-
-/// The coded values a description or title documents, in order: `1=total_views_cnt，2=…`
-/// (with ASCII or full-width punctuation) and `0 (no sales), 1 (video sales)` both give
-/// `(code, label)` pairs.
-///
-/// ```
-/// use keyapi_tiktok_drift_tests::documented_values;
-/// assert_eq!(
-///     documented_values("榜单周期，1=日榜，2=周榜。"),
-///     [(1, "日榜".to_owned()), (2, "周榜".to_owned())],
-/// );
-/// assert_eq!(
-///     documented_values("Main sales methods: 0 (no sales), 2 (live streaming sales)"),
-///     [(0, "no sales".to_owned()), (2, "live streaming sales".to_owned())],
-/// );
-/// ```
-pub fn documented_values(text: &str) -> Vec<(i64, String)> {
-    const SEPARATORS: &[char] = &[',', '，', '.', '。', ';', '；', '、', ')', '）', '\n'];
-    let chars: Vec<char> = text.chars().collect();
-    let mut values = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        let starts_number = chars[i].is_ascii_digit()
-            && (i == 0 || !(chars[i - 1].is_ascii_alphanumeric() || "_.-".contains(chars[i - 1])));
-        if !starts_number {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        while i < chars.len() && chars[i].is_ascii_digit() {
-            i += 1;
-        }
-        let digits: String = chars[start..i].iter().collect();
-        let mut next = i;
-        while next < chars.len() && chars[next].is_whitespace() {
-            next += 1;
-        }
-        let label_end = |from: usize, stops: &[char]| {
-            (from..chars.len())
-                .find(|&j| stops.contains(&chars[j]))
-                .unwrap_or(chars.len())
-        };
-        let (label_start, end) = match chars.get(next) {
-            Some('=' | '＝') => (next + 1, label_end(next + 1, SEPARATORS)),
-            Some('(' | '（') => (next + 1, label_end(next + 1, &[')', '）'])),
-            _ => continue,
-        };
-        let label: String = chars[label_start..end].iter().collect();
-        if let Ok(code) = digits.parse()
-            && !label.trim().is_empty()
-        {
-            values.push((code, label.split_whitespace().collect::<Vec<_>>().join(" ")));
-        }
-        i = end;
-    }
-    values
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn values(text: &str) -> Vec<(i64, String)> {
-        documented_values(text)
-    }
-
-    fn owned(pairs: &[(i64, &str)]) -> Vec<(i64, String)> {
-        pairs
-            .iter()
-            .map(|&(code, label)| (code, label.to_owned()))
-            .collect()
-    }
-
-    #[test]
-    fn reads_the_upstream_descriptions_with_full_width_punctuation() {
-        assert_eq!(
-            values("榜单排序字段，1=total_views_cnt，2=total_video_sale_cnt。"),
-            owned(&[(1, "total_views_cnt"), (2, "total_video_sale_cnt")])
-        );
-        assert_eq!(
-            values("榜单周期，1=日榜，2=周榜，3=月榜。"),
-            owned(&[(1, "日榜"), (2, "周榜"), (3, "月榜")])
-        );
-    }
-
-    #[test]
-    fn reads_parenthesised_values_across_folded_lines() {
-        assert_eq!(
-            values("Main sales methods: 0 (no sales), 1 (video sales), 2\n(live streaming sales)"),
-            owned(&[
-                (0, "no sales"),
-                (1, "video sales"),
-                (2, "live streaming sales")
-            ])
-        );
-    }
-
-    #[test]
-    fn ignores_numbers_that_document_no_value() {
-        for text in [
-            "页码，从 1 开始，最大支持 100000。",
-            "每页返回数量，最大值为 10。",
-            "榜单日期，格式为 yyyy-MM-dd。",
-            "Video sales GMV (estimated)",
-            "v2=beta",
-        ] {
-            assert_eq!(values(text), owned(&[]), "{text}");
-        }
-    }
-
-    #[test]
-    fn reads_ascii_punctuation_and_spaces_around_the_equals_sign() {
-        assert_eq!(
-            values("1 = views, 2=sales; 3=gmv."),
-            owned(&[(1, "views"), (2, "sales"), (3, "gmv")])
-        );
     }
 }

@@ -14,10 +14,11 @@ use keyapi_tiktok::{
     VideoRankingQuery,
 };
 use keyapi_tiktok_drift_tests::{
-    OPERATION_PATH, client, declared_statuses, documented_values, envelope_schema, error_statuses,
-    item_schema, object, operation, request_sent, resolve, resolve_boxed, response_example,
-    serve_example, spec_json, spec_openapi, type_name,
+    OPERATION_PATH, client, declared_statuses, envelope_schema, error_statuses, item_schema,
+    object, operation, request_sent, resolve, resolve_boxed, response_example, serve_example,
+    spec_json, spec_openapi, type_name,
 };
+use keyapi_tiktok_spec::{VIDEO_RANKING, documented_values};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};
 
 /// Fails with every problem found, one a line.
@@ -274,21 +275,23 @@ async fn the_client_sends_exactly_the_mapped_parameters() {
 // Documented values: rank field, period, sales method
 // ---------------------------------------------------------------------------------------
 
-/// The values documented in a query parameter's description.
-fn parameter_values(spec: &OpenAPI, name: &str) -> (String, Vec<(i64, String)>) {
-    let mut problems = Vec::new();
-    let parameter = spec_parameters(spec, &mut problems)
-        .into_iter()
-        .find(|p| p.name == name)
+/// The values documented on a query parameter, read as spec-diff reads them (the
+/// parameter's description and its schema's), with the description for messages.
+fn parameter_values(name: &str) -> (String, BTreeMap<i64, String>) {
+    let spec = spec_json();
+    let parameter = VIDEO_RANKING
+        .parameter(&spec, name)
         .unwrap_or_else(|| panic!("the spec no longer has the query parameter `{name}`"));
-    let values = documented_values(&parameter.description);
-    (parameter.description, values)
+    let description = parameter["description"].as_str().unwrap_or_default();
+    (
+        description.to_owned(),
+        keyapi_tiktok_spec::parameter_values(&spec, parameter),
+    )
 }
 
 #[test]
 fn documented_rank_field_values_match_rank_field() {
-    let spec = spec_openapi();
-    let (description, documented) = parameter_values(&spec, "video_rank_field");
+    let (description, documented) = parameter_values("video_rank_field");
     let mut problems = Vec::new();
     for (code, label) in &documented {
         match RankField::ALL.iter().find(|field| field.code() == *code) {
@@ -323,8 +326,7 @@ const PERIOD_LABELS: &[(Period, &str)] = &[
 
 #[test]
 fn documented_period_values_match_period() {
-    let spec = spec_openapi();
-    let (description, documented) = parameter_values(&spec, "rank_type");
+    let (description, documented) = parameter_values("rank_type");
     let mut problems = Vec::new();
     for (code, label) in &documented {
         match Period::ALL.iter().find(|period| period.code() == *code) {

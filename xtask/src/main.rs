@@ -6,19 +6,22 @@
 mod regenerate;
 mod spec;
 mod spec_diff;
+mod surface;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-const USAGE: &str = "\
+pub(crate) const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
   regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/;
                          with --check, write nothing, print a diff and fail when stale
-  spec-diff OLD NEW      compare two versions of the OpenAPI document (YAML or JSON), one
-                         line per change; exit 1 when a change is breaking, exit 2 when
-                         a file cannot be read or is not an OpenAPI document";
+  spec-diff [--format text|json|markdown|github] [--fail-on breaking|additive|never] OLD NEW
+                         compare two versions of the OpenAPI document (YAML or JSON), one
+                         entry per change with its rule id; exit 1 when a change fails
+                         --fail-on (default: breaking), exit 2 when the command line is
+                         wrong or a file cannot be read or is not an OpenAPI document";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -26,7 +29,7 @@ fn main() -> ExitCode {
     let result = match args.as_slice() {
         ["regenerate"] => regenerate::run(regenerate::Mode::Write),
         ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
-        ["spec-diff", old, new] => return spec_diff::main(Path::new(old), Path::new(new)),
+        ["spec-diff", rest @ ..] => return spec_diff::main(rest),
         ["help" | "--help" | "-h"] => {
             println!("{USAGE}");
             Ok(true)
@@ -46,10 +49,21 @@ fn main() -> ExitCode {
     }
 }
 
-/// The workspace root, found from this crate's manifest so it never depends on the
-/// current directory.
+/// The workspace root: the parent of xtask's manifest directory, found from the
+/// `CARGO_MANIFEST_DIR` that `cargo run` sets when it starts the task, so that a checkout
+/// copied with its timestamps (`cp -a`) beside a shared target dir, where cargo does not
+/// rebuild xtask, works on itself and not on the checkout the binary was compiled in. The
+/// compile-time value is the fallback when the binary is started some other way, or by a
+/// cargo that was running another package.
 fn project_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let compiled_in = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let manifest_dir = std::env::var_os("CARGO_MANIFEST_DIR")
+        .map(PathBuf::from)
+        .filter(|dir| {
+            dir.file_name() == compiled_in.file_name() && dir.join("Cargo.toml").is_file()
+        })
+        .unwrap_or_else(|| compiled_in.to_path_buf());
+    manifest_dir
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()

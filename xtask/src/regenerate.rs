@@ -10,7 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 
-use crate::{project_root, spec};
+use crate::{project_root, spec, surface};
 
 /// Where the generated client module lives, relative to the workspace root.
 pub(crate) const GENERATED: &str = "crates/keyapi-tiktok-openapi/src/generated.rs";
@@ -29,31 +29,44 @@ pub(crate) enum Mode {
     Check,
 }
 
-/// Runs the task; `Ok(false)` means the check found a stale file.
+/// Runs the task; `Ok(false)` means the check found a stale file. When the generated
+/// file changes (or would), says what changed in its public surface.
 pub(crate) fn run(mode: Mode) -> Result<bool> {
     let root = project_root();
     let fresh = generate(&root)?;
     let path = root.join(GENERATED);
+    let current = read_current(&path)?;
+    if current == fresh {
+        eprintln!("{GENERATED} is up to date with spec/");
+        return Ok(true);
+    }
+    let summary = surface_summary(&current, &fresh);
     match mode {
         Mode::Write => {
             std::fs::write(&path, &fresh)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {GENERATED}");
+            eprintln!("wrote {GENERATED}\n{summary}");
             Ok(true)
         }
-        Mode::Check => match staleness(&root, &fresh)? {
-            None => {
-                eprintln!("{GENERATED} is up to date with spec/");
-                Ok(true)
-            }
-            Some(diff) => {
-                println!("{diff}");
-                eprintln!(
-                    "{GENERATED} is stale: run `cargo xtask regenerate` and commit the result"
-                );
-                Ok(false)
-            }
-        },
+        Mode::Check => {
+            println!("{}", diff(&current, &fresh));
+            eprintln!(
+                "{GENERATED} is stale: run `cargo xtask regenerate` and commit the result\n{summary}"
+            );
+            Ok(false)
+        }
+    }
+}
+
+/// What changed in the public surface from `current` to `fresh`, for a reader.
+fn surface_summary(current: &str, fresh: &str) -> String {
+    if current.is_empty() {
+        return "public surface: new file".to_owned();
+    }
+    match surface::changes(current, fresh) {
+        Ok(lines) if lines.is_empty() => "public surface: unchanged".to_owned(),
+        Ok(lines) => format!("public surface changes:\n  - {}", lines.join("\n  - ")),
+        Err(error) => format!("public surface: cannot compare ({error:#})"),
     }
 }
 
@@ -73,30 +86,31 @@ pub(crate) fn generate(root: &Path) -> Result<String> {
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
 }
 
-/// A unified diff from the checked-in file to `fresh`, or `None` when they are equal.
-fn staleness(root: &Path, fresh: &str) -> Result<Option<String>> {
-    let path = root.join(GENERATED);
-    let current = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => return Err(error).with_context(|| format!("cannot read {}", path.display())),
-    };
-    if current == fresh {
-        return Ok(None);
+/// The checked-in file, or nothing when there is none yet.
+fn read_current(path: &Path) -> Result<String> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => Ok(text),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(error) => Err(error).with_context(|| format!("cannot read {}", path.display())),
     }
-    let diff = similar::TextDiff::from_lines(current.as_str(), fresh)
+}
+
+/// A unified diff from the checked-in file to `fresh`.
+fn diff(current: &str, fresh: &str) -> String {
+    similar::TextDiff::from_lines(current, fresh)
         .unified_diff()
         .context_radius(3)
         .header(
             &format!("a/{GENERATED} (checked in)"),
             &format!("b/{GENERATED} (from spec/)"),
         )
-        .to_string();
-    Ok(Some(diff))
+        .to_string()
 }
 
 #[cfg(test)]
 mod tests {
+    use keyapi_tiktok_spec::UPSTREAM;
+
     use super::*;
 
     /// Plain `cargo test` catches a stale generated file, with the same diff as `--check`.
@@ -104,8 +118,12 @@ mod tests {
     fn generated_code_is_fresh() {
         let root = project_root();
         let fresh = generate(&root).expect("the vendored spec generates");
-        if let Some(diff) = staleness(&root, &fresh).expect("the generated file is readable") {
-            panic!("{GENERATED} is stale: run `cargo xtask regenerate`\n{diff}");
+        let current = read_current(&root.join(GENERATED)).expect("the generated file is readable");
+        if current != fresh {
+            panic!(
+                "{GENERATED} is stale: run `cargo xtask regenerate`\n{}",
+                diff(&current, &fresh)
+            );
         }
     }
 
@@ -113,5 +131,64 @@ mod tests {
     fn generation_is_deterministic() {
         let root = project_root();
         assert_eq!(generate(&root).unwrap(), generate(&root).unwrap());
+    }
+
+    /// A copy of `spec/` with `from` (which must occur once) replaced by `to` in the
+    /// upstream document, in a temporary root.
+    fn mutated_root(from: &str, to: &str) -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
+        let spec = temp.path().join("spec");
+        std::fs::create_dir(&spec).unwrap();
+        let root = project_root();
+        std::fs::copy(root.join(spec::PATCHES), temp.path().join(spec::PATCHES)).unwrap();
+        let upstream = std::fs::read_to_string(root.join(UPSTREAM)).unwrap();
+        assert_eq!(
+            upstream.matches(from).count(),
+            1,
+            "{from:?} must occur once"
+        );
+        std::fs::write(temp.path().join(UPSTREAM), upstream.replacen(from, to, 1)).unwrap();
+        temp
+    }
+
+    #[test]
+    fn a_required_parameter_added_to_the_spec_is_named() {
+        let temp = mutated_root(
+            "        - name: page_num\n",
+            concat!(
+                "        - name: seller_id\n",
+                "          in: query\n",
+                "          required: true\n",
+                "          schema:\n",
+                "            type: string\n",
+                "        - name: page_num\n",
+            ),
+        );
+        let current = generate(&project_root()).unwrap();
+        let fresh = generate(temp.path()).unwrap();
+        assert_eq!(
+            surface_summary(&current, &fresh),
+            "public surface changes:\n  - operation get_api_v3_echotik_video_ranklist: \
+             parameter seller_id added (&'a str)"
+        );
+    }
+
+    #[test]
+    fn a_response_property_retyped_in_the_spec_is_named() {
+        let temp = mutated_root(
+            "                        duration:\n                          type: integer\n",
+            "                        duration:\n                          type: string\n",
+        );
+        let current = generate(&project_root()).unwrap();
+        let fresh = generate(temp.path()).unwrap();
+        assert_eq!(
+            surface_summary(&current, &fresh),
+            "public surface changes:\n  - type RankedVideo: field duration retyped from \
+             Option<i64> to Option<String>"
+        );
+        assert_eq!(
+            surface_summary(&current, &current),
+            "public surface: unchanged"
+        );
     }
 }

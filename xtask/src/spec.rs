@@ -1,13 +1,13 @@
-//! Loading the vendored OpenAPI document and applying the declared patches to it.
+//! The document code is generated from: the vendored upstream document (read by
+//! `keyapi-tiktok-spec`) with the declared patches applied.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
+use keyapi_tiktok_spec::UPSTREAM;
 use serde::Deserialize;
 use serde_json::Value;
 
-/// The upstream document, byte-for-byte as published.
-pub(crate) const UPSTREAM: &str = "spec/upstream.openapi.yaml";
 /// The changes code generation needs, as data next to the document.
 pub(crate) const PATCHES: &str = "spec/patches.yaml";
 
@@ -17,18 +17,6 @@ pub(crate) const PATCHES: &str = "spec/patches.yaml";
 struct DeclaredPatch {
     reason: String,
     ops: Vec<json_patch::PatchOperation>,
-}
-
-/// Reads a YAML (or JSON) OpenAPI document into a JSON value.
-pub(crate) fn read_document(path: &Path) -> Result<Value> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    parse_document(&text).with_context(|| format!("{} is not a valid document", path.display()))
-}
-
-/// Parses YAML (a superset of the JSON the docs site also serves) into a JSON value.
-pub(crate) fn parse_document(text: &str) -> Result<Value> {
-    Ok(serde_yaml_ng::from_str(text)?)
 }
 
 /// Applies the declared patches in order, naming the patch and its reason when one fails.
@@ -52,13 +40,15 @@ pub(crate) fn apply_patches(document: &mut Value, patches_yaml: &str) -> Result<
 
 /// Turns a (patched) JSON value into a typed OpenAPI document.
 pub(crate) fn to_openapi(document: Value, origin: &str) -> Result<openapiv3::OpenAPI> {
-    serde_json::from_value(document)
+    keyapi_tiktok_spec::to_openapi(document)
         .with_context(|| format!("{origin} is not an OpenAPI 3.0 document"))
 }
 
 /// The document code is generated from: upstream plus the declared patches.
 pub(crate) fn load_patched(root: &Path) -> Result<openapiv3::OpenAPI> {
-    let mut document = read_document(&root.join(UPSTREAM))?;
+    let path = root.join(UPSTREAM);
+    let mut document = keyapi_tiktok_spec::read_document(&path)
+        .with_context(|| format!("cannot load {UPSTREAM}"))?;
     let patches = std::fs::read_to_string(root.join(PATCHES))
         .with_context(|| format!("cannot read {PATCHES}"))?;
     apply_patches(&mut document, &patches)?;
@@ -118,7 +108,7 @@ mod tests {
 
     #[test]
     fn malformed_yaml_names_the_problem() {
-        let error = parse_document("openapi: [unclosed").unwrap_err();
+        let error = keyapi_tiktok_spec::parse_document("openapi: [unclosed").unwrap_err();
         assert!(!format!("{error:#}").is_empty());
         let error = to_openapi(serde_json::json!({ "openapi": 3 }), "fixture").unwrap_err();
         assert!(format!("{error:#}").starts_with("fixture is not an OpenAPI 3.0 document"));

@@ -39,6 +39,13 @@ pub(crate) enum Command {
     /// Report how a live page (or a saved body) departs from the vendored spec.
     #[command(after_help = crate::conformance::CONFORMANCE_AFTER_HELP)]
     Conformance(crate::conformance::ConformanceArgs),
+    /// Print a shell completion script, e.g. `keyapi-tiktok completions bash > ~/.local/share/bash-completion/completions/keyapi-tiktok`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `keyapi-tiktok man > ~/.local/share/man/man1/keyapi-tiktok.1`.
+    Man,
 }
 
 /// `keyapi-tiktok cache stats|clear`.
@@ -57,7 +64,7 @@ pub(crate) struct CacheArgs {
 pub(crate) enum CacheAction {
     /// Print the cache directory, its entries and its size.
     Stats,
-    /// Remove every cached page.
+    /// Remove every cached page (only from a directory tagged as a cache).
     Clear,
 }
 
@@ -78,9 +85,19 @@ pub(crate) struct CacheDir {
 
 const CACHE_AFTER_HELP: &str = "\
 Pages of rankings that can no longer change (a daily ranking 3 days after its date, a
-weekly one 3 days after its Sunday, a monthly one 3 days after the month's end) are kept
-without expiry; pages of newer rankings for an hour. Errors and empty pages of rankings
-that may still be published are never kept. A cached page costs no credit.";
+weekly one 3 days after its Sunday, a monthly one 3 days after the month's end; for a date
+inside a period, 3 days after the latest period it could mean) are kept without expiry;
+pages of newer rankings for an hour. An empty page is never kept for good: an hour at
+most for a settled ranking, not at all for a newer one. Errors are never kept. A cached
+page costs no credit.
+
+The directory is created private (mode 0700) and tagged with a CACHEDIR.TAG file, so
+backup tools skip it. It is used only while it holds nothing but that tag and the cache's
+entries (index-v5, content-v2, tmp); an older untagged cache holding only those is adopted and made private.
+A directory that is a symbolic link, holds anything else, belongs to another user or is
+writable by group or others is not used (one warning; the ranking is still fetched).
+`cache clear` removes only the cache's entries and refuses (exit status 2) a directory
+without the tag or holding anything else; `cache stats` says so too and changes nothing.";
 
 const EXIT_CODES: &str = "\
 Exit status:
@@ -91,7 +108,7 @@ Exit status:
   4  credits exhausted
   5  still rate limited after the retries";
 
-const VIDEOS_AFTER_HELP: &str = "\
+pub(crate) const VIDEOS_AFTER_HELP: &str = "\
 Examples:
   # The top ten by views in the US on 2026-11-24, as a table
   keyapi-tiktok videos --date 2026-11-24 --region US --by views --period daily
@@ -111,12 +128,23 @@ Formats:
           product_ids are joined by `;` and product_categories are `id:name` pairs
           joined by `;` (e.g. `601450:Beauty & Personal Care;600001:Home Supplies`)
 
-Records carry rank, video_id, video_url, user_id, unique_id, nick_name, region, category,
-created_at (RFC 3339, UTC), duration_secs, created_by_ai (true, false, or null/empty when
-unknown), sales_method (none, video, live or unknown), views, likes, comments, shares,
-favorites, units_sold, gmv, product_ids, product_categories, description, cover_url,
-avatar_url, the all-time totals history_views ... history_gmv when upstream sends them,
-and (json and ndjson only) extra: fields upstream sent that this tool does not know.
+Text written by strangers (captions, nicknames, handles, upstream messages) is cleaned
+for where it goes. json and ndjson carry it exactly as received. In csv, control
+characters other than tab, newline and carriage return are removed, and a text cell that
+starts a spreadsheet formula (=, +, -, @, tab or carriage return) gets a leading ' (numbers
+are left alone). The table and stderr drop control, bidi and zero-width characters, and
+the table cuts and aligns cells by display width (CJK and emoji take two columns).
+
+Records carry these fields, in this order (the csv columns are the same, without extra):
+  rank, video_id, video_url, user_id, unique_id, nick_name, region, category,
+  created_at, duration_secs, created_by_ai, sales_method, views, likes, comments, shares,
+  favorites, units_sold, gmv, product_ids, product_categories, description, cover_url,
+  avatar_url, history_views, history_likes, history_comments, history_favorites,
+  history_shares, history_units_sold, history_gmv, extra.
+created_at is RFC 3339 in UTC; created_by_ai is true, false, or null/empty when unknown;
+sales_method is none, video, live or unknown. The history_* fields are the all-time totals
+upstream sends beside the period counts (empty when it does not), and extra (json and
+ndjson only) holds the fields upstream sent that this tool does not know.
 Counts are those of the period (in sales rankings upstream is reported to send period
 views and likes as 0; the history_* totals carry values).
 
@@ -124,10 +152,17 @@ Cache:
   Repeated queries are answered from a disk cache and cost no credit: settled rankings
   are kept for good, newer ones for an hour (see `keyapi-tiktok cache --help`).
 
+Logging:
+  -v logs retries (status and wait), rate-limit waits and cache hits, misses and write
+  failures on stderr, then a summary: pages, credits spent, requests sent, cache hits.
+  -vv adds debug detail. RUST_LOG (e.g. RUST_LOG=keyapi_tiktok=debug) chooses the filter
+  instead. --quiet silences all of it; errors are always reported.
+
 Environment:
   KEYAPI_API_KEY    the API key (required; never printed)
   KEYAPI_BASE_URL   the API's base URL when --base-url is not given
-  KEYAPI_CACHE_DIR  the cache directory when --cache-dir is not given";
+  KEYAPI_CACHE_DIR  the cache directory when --cache-dir is not given
+  RUST_LOG          the log filter (see Logging)";
 
 /// `keyapi-tiktok videos`: one ranking, streamed page by page.
 #[derive(Debug, Args)]
@@ -196,9 +231,14 @@ pub(crate) struct OutputArgs {
     /// The output format (see Formats below).
     #[arg(long, value_enum, default_value_t = Format::Table)]
     pub(crate) format: Format,
-    /// No progress bar and no warnings; errors are still reported.
+    /// No progress bar, warnings or log; errors are still reported.
     #[arg(long)]
     pub(crate) quiet: bool,
+    /// Log retries (status, wait), rate-limit waits and cache hits, misses and write
+    /// failures to stderr, then a summary of pages, credits, requests and cache hits;
+    /// -vv adds debug detail. RUST_LOG, when set, chooses the filter instead.
+    #[arg(short, long, action = clap::ArgAction::Count)]
+    pub(crate) verbose: u8,
 }
 
 /// Where the API is and how hard to try.
@@ -349,7 +389,7 @@ mod tests {
         let cli = Cli::try_parse_from(base.iter().chain(extra))?;
         match cli.command {
             Command::Videos(args) => Ok(args),
-            _ => unreachable!("parsed a videos command line"),
+            other => unreachable!("parsed a videos command line, got {other:?}"),
         }
     }
 

@@ -7,8 +7,8 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use keyapi_tiktok::{ConformanceReport, Period, RankField, VideoRankingQuery};
 
-use crate::Failure;
 use crate::args::{ConnectionArgs, QueryArgs};
+use crate::{Failure, sanitize};
 
 /// A saved body larger than this is refused: KeyAPI pages are a few kilobytes.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -173,40 +173,12 @@ fn write_text(out: &mut impl Write, report: &ConformanceReport) -> io::Result<()
         if drift.len() == 1 { "" } else { "s" }
     )?;
     for finding in drift {
-        writeln!(out, "  {}", terminal_safe(&finding.to_string()))?;
+        // Names and values in the report come from upstream.
+        let line = sanitize::bound(
+            &sanitize::for_terminal(&finding.to_string()),
+            MAX_LINE_CHARS,
+        );
+        writeln!(out, "  {line}")?;
     }
     Ok(())
-}
-
-/// One bounded line without control, bidi or zero-width characters: names and values in
-/// the report come from upstream.
-fn terminal_safe(text: &str) -> String {
-    let invisible = |c: char| {
-        c.is_control()
-            || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-    };
-    let mut cleaned: String = text
-        .chars()
-        .map(|c| if invisible(c) { ' ' } else { c })
-        .take(MAX_LINE_CHARS)
-        .collect();
-    if text.chars().count() > MAX_LINE_CHARS {
-        cleaned.push('…');
-    }
-    cleaned
-}
-
-#[cfg(test)]
-mod tests {
-    use super::terminal_safe;
-
-    #[test]
-    fn upstream_text_is_cleaned_and_bounded() {
-        assert_eq!(
-            terminal_safe("a\u{1b}[31mb\u{202e}c\u{200b}d\ne"),
-            "a [31mb c d e"
-        );
-        let long = terminal_safe(&"x".repeat(10_000));
-        assert_eq!(long.chars().count(), super::MAX_LINE_CHARS + 1);
-    }
 }

@@ -4,9 +4,15 @@
 
 mod args;
 mod conformance;
+#[cfg(test)]
+mod docs_drift;
+mod logging;
+mod manual;
 mod output;
+mod sanitize;
+mod table;
 
-use std::io::{self, BufWriter, IsTerminal};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -29,12 +35,16 @@ async fn main() -> ExitCode {
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
         Command::Cache(args) => cache(args).await,
+        Command::Completions { shell } => {
+            manual::print(&manual::completions(shell)).map_err(Failure::Output)
+        }
+        Command::Man => manual::print(&manual::man_page()).map_err(Failure::Output),
         Command::Conformance(args) => conformance::run(args).await,
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(failure) => {
-            eprintln!("{}", failure.line());
+            logging::line(&failure.line());
             ExitCode::from(failure.exit_code())
         }
     }
@@ -84,9 +94,10 @@ impl Failure {
         }
     }
 
-    /// One line: `error: rate_limited (HTTP 429, code 429): qps limit exceeded [requestId r-1]`.
+    /// `error: rate_limited (HTTP 429, code 429): qps limit exceeded [requestId r-1]`,
+    /// made one clean line by [`logging::line`].
     fn line(&self) -> String {
-        let line = match self {
+        match self {
             Failure::Usage(message) => format!("error: invalid_input: {message}"),
             // The failure renders ` (HTTP s, code c): message [requestId id]`.
             Failure::Api(error) => match error.api_failure() {
@@ -95,18 +106,8 @@ impl Failure {
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
             Failure::Drift(_) => format!("drift: {}", self.message()),
-        };
-        single_line(&line)
+        }
     }
-}
-
-/// Upstream messages may hold newlines (an HTML error page): one line, whatever comes.
-fn single_line(text: &str) -> String {
-    text.split(|c: char| c.is_control())
-        .filter(|part| !part.trim().is_empty())
-        .map(str::trim)
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 /// `keyapi-tiktok videos`.
@@ -117,15 +118,12 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         connection,
         cache,
     } = args;
+    logging::install(output.verbose, output.quiet);
     let client = client(&connection, || usable_cache(cache, output.quiet))?;
     let query = ranking_query(&wanted)?;
     let period = query.period();
 
-    let warn = |message: String| {
-        if !output.quiet {
-            eprintln!("warning: {message}");
-        }
-    };
+    let warn = |message: String| logging::warn(output.quiet, &message);
     let start = period.start_of_period(wanted.date);
     if start != wanted.date {
         let dated = match period {
@@ -146,7 +144,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
     let progress = progress_bar(ranking.max_pages(), output.quiet);
     let mut pages = ranking.pages();
     let mut writer = RecordWriter::new(output.format, BufWriter::new(io::stdout()));
-    let mut written = 0;
+    let (mut written, mut pages_received) = (0, 0);
     let result = loop {
         let page = match pages.next().await {
             None => break Ok(()),
@@ -154,6 +152,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
             Some(Err(error)) => break Err(Failure::Api(error)),
         };
         progress.inc(1);
+        pages_received += 1;
         written += page.items.len();
         let wrote = progress.suspend(|| {
             for video in &page.items {
@@ -166,6 +165,13 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         }
     };
     progress.finish_and_clear();
+    let usage = client.usage();
+    tracing::info!(
+        "{pages_received} pages, {} credits spent, {} requests sent, {} cache hits",
+        usage.credits_spent,
+        usage.requests_sent,
+        usage.cache_hits
+    );
     let result = result.and_then(|()| writer.finish().map_err(Failure::Output));
     match result {
         // The reader went away (`| head`): stop quietly, spending nothing more.
@@ -235,13 +241,18 @@ async fn cache(args: CacheArgs) -> Result<(), Failure> {
     match args.action {
         CacheAction::Stats => {
             let stats = cache.stats().await?;
-            println!("directory: {}", cache.dir().display());
-            println!("entries: {}", stats.entries);
-            println!("bytes: {}", stats.bytes);
+            let mut out = io::stdout().lock();
+            writeln!(out, "directory: {}", cache.dir().display())
+                .and_then(|()| writeln!(out, "entries: {}", stats.entries))
+                .and_then(|()| writeln!(out, "bytes: {}", stats.bytes))
+                .or_else(|error| match error.kind() {
+                    io::ErrorKind::BrokenPipe => Ok(()),
+                    _ => Err(Failure::Output(error)),
+                })?;
         }
         CacheAction::Clear => {
             cache.clear().await?;
-            eprintln!("cleared {}", cache.dir().display());
+            logging::line(&format!("cleared {}", cache.dir().display()));
         }
     }
     Ok(())
@@ -273,12 +284,10 @@ fn usable_cache(options: CacheOptions, quiet: bool) -> Option<Cache> {
     match checked {
         Ok(cache) => Some(cache),
         Err(failure) => {
-            if !quiet {
-                eprintln!(
-                    "warning: {}; continuing without the cache",
-                    failure.message()
-                );
-            }
+            logging::warn(
+                quiet,
+                &format!("{}; continuing without the cache", failure.message()),
+            );
             None
         }
     }
@@ -287,10 +296,10 @@ fn usable_cache(options: CacheOptions, quiet: bool) -> Option<Cache> {
 /// Says which fields of a video could not be read (the client left them empty).
 fn warn_issues(video: &RankedVideo, warn: &impl Fn(String)) {
     for issue in &video.issues {
-        warn(single_line(&format!(
+        warn(format!(
             "rank {} (video {}): `{}` left empty: {} (got {})",
             video.rank, video.video_id, issue.field, issue.problem, issue.value
-        )));
+        ));
     }
 }
 

@@ -9,6 +9,7 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::args::Format;
+use crate::{sanitize, table};
 
 /// One ranked video as the command prints it. JSON and NDJSON serialise it as it is; CSV
 /// writes the same columns in the same order, without `extra`.
@@ -132,14 +133,22 @@ impl From<RankedVideo> for Record {
 impl Record {
     /// The CSV cells, in [`CSV_COLUMNS`] order, taken from the record's JSON form so CSV
     /// and JSON cannot disagree: null is empty, lists are joined by `;`, and a product
-    /// category is `id:name`.
+    /// category is `id:name`. Text cells are made spreadsheet-safe
+    /// ([`sanitize::for_csv`]); numbers and booleans are written as they are.
     fn csv_row(&self) -> io::Result<Vec<String>> {
         let Value::Object(mut fields) = serde_json::to_value(self)? else {
             return Err(io::Error::other("a record is not a JSON object"));
         };
         Ok(CSV_COLUMNS
             .iter()
-            .map(|column| csv_cell(fields.remove(*column).unwrap_or(Value::Null)))
+            .map(
+                |column| match fields.remove(*column).unwrap_or(Value::Null) {
+                    text @ (Value::String(_) | Value::Array(_) | Value::Object(_)) => {
+                        sanitize::for_csv(&csv_cell(text))
+                    }
+                    other => csv_cell(other),
+                },
+            )
             .collect())
     }
 }
@@ -261,107 +270,6 @@ impl<W: Write> RecordWriter<W> {
                 out.flush()
             }
         }
-    }
-}
-
-/// The table format: fixed columns that fit 120 characters.
-mod table {
-    use super::Record;
-
-    /// `(title, width, right-aligned)`; the description takes what is left of 120.
-    const COLUMNS: [(&str, usize, bool); 8] = [
-        ("RANK", 4, true),
-        ("VIEWS", 7, true),
-        ("LIKES", 7, true),
-        ("SOLD", 7, true),
-        ("GMV", 7, true),
-        ("CREATOR", 18, false),
-        ("POSTED", 10, false),
-        ("VIDEO ID", 19, false),
-    ];
-    const DESCRIPTION_WIDTH: usize = 25;
-
-    pub(super) fn header() -> String {
-        line(COLUMNS.map(|(title, _, _)| title.to_owned()), "DESCRIPTION")
-    }
-
-    pub(super) fn row(record: &Record) -> String {
-        let creator = match (&record.unique_id, &record.nick_name) {
-            (Some(handle), _) => format!("@{handle}"),
-            (None, Some(name)) => name.clone(),
-            (None, None) => "-".to_owned(),
-        };
-        let cells = [
-            record.rank.to_string(),
-            count(record.views),
-            count(record.likes),
-            count(record.units_sold),
-            record.gmv.map_or_else(|| "-".to_owned(), compact),
-            creator,
-            record
-                .created_at
-                .map_or_else(|| "-".to_owned(), |t| t.strftime("%Y-%m-%d").to_string()),
-            record.video_id.clone(),
-        ];
-        let description = record.description.as_deref().unwrap_or("");
-        line(cells, description)
-    }
-
-    fn line(cells: [String; 8], description: &str) -> String {
-        let mut line = String::new();
-        for (cell, (_, width, right)) in cells.iter().zip(COLUMNS) {
-            let cell = truncate(&one_line(cell), width);
-            let pad = " ".repeat(width.saturating_sub(cell.chars().count()));
-            if right {
-                line.push_str(&pad);
-                line.push_str(&cell);
-            } else {
-                line.push_str(&cell);
-                line.push_str(&pad);
-            }
-            line.push_str("  ");
-        }
-        line.push_str(&truncate(&one_line(description), DESCRIPTION_WIDTH));
-        line.trim_end().to_owned()
-    }
-
-    fn count(value: Option<u64>) -> String {
-        value.map_or_else(|| "-".to_owned(), |n| compact(n as f64))
-    }
-
-    /// `999`, `45.6K`, `1.2M`, `3.0B`: one decimal from a thousand up.
-    pub(super) fn compact(n: f64) -> String {
-        const UNITS: [&str; 5] = ["", "K", "M", "B", "T"];
-        let mut scaled = n;
-        let mut unit = 0;
-        // 999.95 and above would print as 1000.0 in the smaller unit.
-        while scaled.abs() >= 999.95 && unit < UNITS.len() - 1 {
-            scaled /= 1000.0;
-            unit += 1;
-        }
-        if unit == 0 {
-            format!("{n:.0}")
-        } else {
-            format!("{scaled:.1}{}", UNITS[unit])
-        }
-    }
-
-    /// Control characters (newlines, tabs) become spaces, runs of spaces one space.
-    fn one_line(text: &str) -> String {
-        text.split(|c: char| c.is_whitespace() || c.is_control())
-            .filter(|word| !word.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ")
-    }
-
-    /// At most `width` characters, cut on a character boundary, `…` marking a cut.
-    pub(super) fn truncate(text: &str, width: usize) -> String {
-        if text.chars().count() <= width {
-            return text.to_owned();
-        }
-        let mut cut: String = text.chars().take(width.saturating_sub(1)).collect();
-        cut.push('…');
-        cut
     }
 }
 
@@ -523,12 +431,5 @@ mod tests {
         for (n, expected) in cases {
             assert_eq!(table::compact(n), expected, "{n}");
         }
-    }
-
-    #[test]
-    fn truncation_cuts_on_character_boundaries() {
-        assert_eq!(table::truncate("ﾌひﾚﾉの", 10), "ﾌひﾚﾉの");
-        assert_eq!(table::truncate("ﾌひﾚﾉの🧲🧲", 4), "ﾌひﾚ…");
-        assert_eq!(table::truncate("abc", 3), "abc");
     }
 }

@@ -1,226 +1,15 @@
 //! The `keyapi-tiktok` binary run for real against local wiremock servers: what it prints
 //! in every format, what it sends, how it fails, and that the key never shows.
 
+mod common;
+
 use std::collections::HashMap;
-use std::ops::{Deref, DerefMut};
-use std::process::Stdio;
 use std::time::Duration;
 
+use common::*;
 use serde_json::{Value, json};
-use tokio::process::Command;
 use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
-
-const PATH: &str = "/v1/tiktok/video/ranking/analytics";
-/// A key distinctive enough that finding it in any output means it leaked.
-const KEY: &str = "sk-live-SECRET-1234";
-const PRODUCT_ID: &str = "1729436418527695003";
-
-/// What a run of the binary left behind.
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// A command and the cache directory it alone uses, so no run is answered from another
-/// test's cache.
-struct TestCommand {
-    command: Command,
-    _cache: tempfile::TempDir,
-}
-
-impl Deref for TestCommand {
-    type Target = Command;
-    fn deref(&self) -> &Command {
-        &self.command
-    }
-}
-
-impl DerefMut for TestCommand {
-    fn deref_mut(&mut self) -> &mut Command {
-        &mut self.command
-    }
-}
-
-/// The binary with a clean environment (no host `KEYAPI_BASE_URL`, proxies or cache
-/// settings), the test key, a fresh `KEYAPI_CACHE_DIR`, and `args`.
-fn command(args: &[&str]) -> TestCommand {
-    let cache = tempfile::tempdir().expect("a temporary cache directory");
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyapi-tiktok"));
-    command
-        .args(args)
-        .env_clear()
-        .env("KEYAPI_API_KEY", KEY)
-        .env("KEYAPI_CACHE_DIR", cache.path())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    TestCommand {
-        command,
-        _cache: cache,
-    }
-}
-
-/// Runs the command and checks what every run must satisfy: the key is printed nowhere.
-async fn finish(mut command: TestCommand) -> Run {
-    let output = tokio::time::timeout(Duration::from_secs(60), command.command.output())
-        .await
-        .expect("the binary finishes")
-        .expect("the binary runs");
-    let run = Run {
-        code: output.status.code().expect("the binary exits normally"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(!run.stdout.contains(KEY), "the key leaked to stdout");
-    assert!(!run.stderr.contains(KEY), "the key leaked to stderr");
-    assert!(
-        !run.stdout.contains("SECRET"),
-        "part of the key leaked to stdout"
-    );
-    assert!(
-        !run.stderr.contains("SECRET"),
-        "part of the key leaked to stderr"
-    );
-    run
-}
-
-/// The `videos` command with `extra`; the query is the US daily views ranking of
-/// 2026-11-24 unless `extra` gives `--date`, `--region`, `--by` or `--period` itself.
-fn videos_command(extra: &[&str]) -> TestCommand {
-    let mut args = vec!["videos"];
-    for (flag, value) in [
-        ("--date", "2026-11-24"),
-        ("--region", "US"),
-        ("--by", "views"),
-        ("--period", "daily"),
-    ] {
-        if !extra.contains(&flag) {
-            args.extend([flag, value]);
-        }
-    }
-    args.extend_from_slice(extra);
-    command(&args)
-}
-
-/// `videos` on `server` (unless `extra` gives `--base-url`) with `extra`, run to the end.
-async fn videos(server: &MockServer, extra: &[&str]) -> Run {
-    let uri = server.uri();
-    let mut args = extra.to_vec();
-    if !args.contains(&"--base-url") {
-        args.extend(["--base-url", uri.as_str()]);
-    }
-    finish(videos_command(&args)).await
-}
-
-/// One upstream item as the API sends it, stringly fields and an unknown field included.
-fn item(rank: usize) -> Value {
-    json!({
-        "video_id": format!("76013979779865{rank:05}"),
-        "user_id": "6633792625097490438",
-        "unique_id": format!("creator{rank}"),
-        "nick_name": "ﾌひﾚﾉの",
-        "region": "US",
-        "category": "Other",
-        "create_time": "1769838405",
-        "created_by_ai": "false",
-        "duration": 15,
-        "sales_flag": 1,
-        "total_views_cnt": 2_000_000 - rank * 1000,
-        "total_digg_cnt": 45_600,
-        "total_comments_cnt": 12,
-        "total_shares_cnt": 3,
-        "total_favorites_cnt": 4,
-        "total_video_sale_cnt": 5508,
-        "total_video_sale_gmv_amt": 44613,
-        "video_products": format!("[{PRODUCT_ID}]"),
-        "product_category_list": "[{ \"category_name\":\"Beauty & Personal Care\",\"category_id\":\"601450\"}]",
-        "reflow_cover": "https://example.com/cover.jpg",
-        "avatar": "https://example.com/avatar.jpg",
-        "video_desc": "W huzz magnet, \"quoted\"\nsecond line 🧲 #fyp",
-        "total_views_history_cnt": 9_000_000,
-        "brand_new_field": { "x": 1 },
-    })
-}
-
-fn success(items: Vec<Value>) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({
-        "code": 0, "message": "success", "data": items, "requestId": "req-ok",
-    }))
-}
-
-fn failure(status: u16, code: i64, message: &str, request_id: &str) -> ResponseTemplate {
-    ResponseTemplate::new(status).set_body_json(json!({
-        "code": code, "message": message, "data": null, "requestId": request_id,
-    }))
-}
-
-/// A ranking of `total` videos, served page by page as asked.
-struct Ranking {
-    total: usize,
-}
-
-impl Respond for Ranking {
-    fn respond(&self, request: &Request) -> ResponseTemplate {
-        let query = params(request);
-        let page: usize = query["page_num"].parse().expect("page_num is a number");
-        let size: usize = query["page_size"].parse().expect("page_size is a number");
-        let first = (page - 1) * size;
-        let count = self.total.saturating_sub(first).min(size);
-        success((first + 1..=first + count).map(item).collect())
-    }
-}
-
-fn params(request: &Request) -> HashMap<String, String> {
-    request.url.query_pairs().into_owned().collect()
-}
-
-/// A server holding the ranking of `total` videos.
-async fn serve_ranking(total: usize) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(Ranking { total })
-        .mount(&server)
-        .await;
-    server
-}
-
-/// A server answering every request with `response`.
-async fn serve(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(response)
-        .mount(&server)
-        .await;
-    server
-}
-
-async fn requests(server: &MockServer) -> Vec<Request> {
-    server
-        .received_requests()
-        .await
-        .expect("request recording is on")
-}
-
-/// The `page_num` of every request received, in order.
-async fn pages_requested(server: &MockServer) -> Vec<u32> {
-    let mut pages: Vec<u32> = requests(server)
-        .await
-        .iter()
-        .map(|request| params(request)["page_num"].parse().expect("a number"))
-        .collect();
-    pages.sort_unstable();
-    pages
-}
-
-fn ndjson(stdout: &str) -> Vec<Value> {
-    stdout
-        .lines()
-        .map(|line| serde_json::from_str(line).expect("each line is one JSON object"))
-        .collect()
-}
+use wiremock::{Mock, MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn json_is_one_array_of_typed_records() {
@@ -818,8 +607,20 @@ async fn help_shows_examples_formats_and_exit_codes() {
         "--format csv",
         "`id:name` pairs",
         "KEYAPI_API_KEY",
+        "-v, --verbose",
+        "RUST_LOG",
+        "starts a spreadsheet formula",
+        "exactly as received",
+        "display width",
     ] {
         assert!(run.stdout.contains(needle), "{needle} missing from help");
+    }
+    let run = finish(command(&["cache", "--help"])).await;
+    for needle in ["CACHEDIR.TAG", "0700", "refuses", "empty page"] {
+        assert!(
+            run.stdout.contains(needle),
+            "{needle} missing from cache help"
+        );
     }
     let run = finish(command(&["--help"])).await;
     assert!(
@@ -924,7 +725,7 @@ async fn an_unwritable_cache_directory_warns_once_and_still_prints_the_ranking()
     let warnings: Vec<&str> = run.stderr.lines().filter(|l| l.contains("cache")).collect();
     assert_eq!(warnings.len(), 1, "{}", run.stderr);
     assert!(
-        warnings[0].starts_with("warning: cannot write the cache in "),
+        warnings[0].starts_with("warning: the cache directory "),
         "{}",
         warnings[0]
     );

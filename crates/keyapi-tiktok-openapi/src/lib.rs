@@ -6,6 +6,10 @@
 //! Most users want the `keyapi-tiktok` crate, which wraps this one with typed queries,
 //! typed items, typed errors, retries and pagination.
 //!
+//! This crate chooses no TLS stack: build the `reqwest::Client` yourself and pass it to
+//! [`Client::new_with_client`] (`keyapi_tiktok::http_client_builder()` gives one set up
+//! with rustls and ring), or enable a TLS feature of `reqwest` in your own manifest.
+//!
 //! The only hand-written code here is [`with_response_head`]: progenitor's
 //! [`Error::InvalidResponsePayload`] keeps the body of a response it could not decode but
 //! not its status or headers, which a caller needs to tell an HTML 500 from an HTML 200.

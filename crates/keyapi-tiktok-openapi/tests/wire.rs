@@ -1,19 +1,25 @@
 //! The generated client against a local wiremock server: what it sends and what it decodes.
 
+use std::path::Path;
+
 use keyapi_tiktok_openapi::{Client, Error, types};
+use keyapi_tiktok_spec::{UPSTREAM, VIDEO_RANKING};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
-const PATH: &str = "/v1/tiktok/video/ranking/analytics";
+const PATH: &str = VIDEO_RANKING.path;
 
-/// The 200 example of the vendored spec, read at test time so a changed example is noticed.
+/// An example of the vendored spec, read at test time so a changed example is noticed.
 fn spec_example(status: &str) -> Value {
-    let text = include_str!("../../../spec/upstream.openapi.yaml");
-    let spec: Value = serde_yaml_ng::from_str(text).expect("vendored spec is YAML");
-    spec["paths"][PATH]["get"]["responses"][status]["content"]["application/json"]["schema"]
-        ["example"]
-        .clone()
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .join(UPSTREAM);
+    let spec = keyapi_tiktok_spec::read_document(&path).expect("the vendored spec loads");
+    let operation = VIDEO_RANKING
+        .operation(&spec)
+        .expect("the vendored spec has the operation");
+    operation["responses"][status]["content"]["application/json"]["schema"]["example"].clone()
 }
 
 async fn serve(status: u16, body: Value) -> MockServer {
@@ -26,10 +32,18 @@ async fn serve(status: u16, body: Value) -> MockServer {
     server
 }
 
+/// The generated client for a loopback server. This crate picks no TLS stack; when the
+/// workspace's features give reqwest rustls without a crypto provider, reqwest needs a
+/// process default even for plain http.
+fn client(server: &MockServer) -> Client {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    Client::new(&server.uri())
+}
+
 async fn call(
     server: &MockServer,
 ) -> Result<types::VideoRankingResponse, Error<types::ErrorEnvelope>> {
-    Client::new(&server.uri())
+    client(server)
         .get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1)
         .await
         .map(|response| response.into_inner())
@@ -53,7 +67,7 @@ async fn sends_every_required_parameter_and_the_documented_headers() {
         .expect(1)
         .mount(&server)
         .await;
-    Client::new(&server.uri())
+    client(&server)
         .get_api_v3_echotik_video_ranklist(
             Some("false"),
             "2026-01-31",

@@ -36,7 +36,7 @@ use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
 use keyapi_tiktok_openapi::types;
 
 const API_KEY: &str = "bench-key";
-const PATH: &str = "/v1/tiktok/video/ranking/analytics";
+const PATH: &str = keyapi_tiktok_spec::VIDEO_RANKING.path;
 /// Both clients get these, and reqwest's default keep-alive pool.
 const TIMEOUT: Duration = Duration::from_secs(30);
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -188,7 +188,9 @@ struct Bare {
 
 impl Bare {
     fn new(server: &Server) -> Bare {
-        let http = reqwest::Client::builder()
+        // The same TLS stack as the client under test (reqwest alone has no crypto provider).
+        let http = keyapi_tiktok::http_client_builder()
+            .expect("a TLS setup")
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)
             .build()
@@ -273,7 +275,9 @@ impl Fetchers {
         let mut headers = reqwest::header::HeaderMap::new();
         let auth = format!("Bearer {API_KEY}").parse().expect("a header value");
         headers.insert(reqwest::header::AUTHORIZATION, auth);
-        let http = reqwest::Client::builder()
+        // The same TLS stack as the client under test (reqwest alone has no crypto provider).
+        let http = keyapi_tiktok::http_client_builder()
+            .expect("a TLS setup")
             .default_headers(headers)
             .timeout(TIMEOUT)
             .connect_timeout(CONNECT_TIMEOUT)

@@ -8,9 +8,13 @@ use keyapi_tiktok::{Cache, ClientBuilder, Period, RankField, VideoRankingQuery};
 
 #[tokio::main]
 async fn main() -> Result<(), keyapi_tiktok::Error> {
-    let client = ClientBuilder::from_env() // KEYAPI_API_KEY, KEYAPI_BASE_URL
-        .cache(Cache::new(std::env::temp_dir().join("keyapi-tiktok"))) // repeated queries are free
-        .build()?;
+    let mut builder = ClientBuilder::from_env(); // KEYAPI_API_KEY, KEYAPI_BASE_URL
+    if let Some(dir) = dirs::cache_dir() {
+        // The user's own cache directory (never a shared one such as /tmp): repeated
+        // queries are free.
+        builder = builder.cache(Cache::new(dir.join("keyapi-tiktok")));
+    }
+    let client = builder.build()?;
     let date = jiff::civil::date(2026, 11, 24);
     let query = VideoRankingQuery::new(date, "US".parse()?, RankField::Sales, Period::Daily);
     let mut videos = client.video_ranking(query).limit(25).items(); // 3 pages of 10: 3 credits

@@ -2,15 +2,16 @@
 //! costs a credit twice.
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
-use crate::{Error, Page, VideoRankingQuery};
+use crate::cache_dir::{self, Refusal, Survey};
+use crate::{Error, Page, Period, VideoRankingQuery};
 
 /// Days after a period ends before its ranking is taken as final: rankings are published
 /// the day after (T+1), and this leaves room for late corrections.
@@ -22,24 +23,41 @@ pub const SETTLE_DAYS: i64 = 3;
 /// # What is kept, and for how long
 ///
 /// - A ranking whose period ended more than [`SETTLE_DAYS`] days ago (UTC) cannot change:
-///   its pages are kept without expiry. That is a daily ranking 3 days after its date, a
-///   weekly one 3 days after the Sunday ending its week, a monthly one 3 days after the
-///   month's last day.
+///   its non-empty pages are kept without expiry. That is a daily ranking 3 days after its
+///   date, a weekly one 3 days after the Sunday ending its week, a monthly one 3 days after
+///   the month's last day (for a date inside a period, see [`Cache::is_final`]).
 /// - A newer ranking may still change: its non-empty pages are kept for
 ///   [`recent_ttl`](Cache::recent_ttl) (default one hour; zero turns that off).
-/// - Errors are never kept, nor empty pages of a ranking that may still be published.
+/// - An empty page is never final: for a settled ranking it is kept for the recent TTL at
+///   most (an upstream gap should not last for good), for a newer one not at all (it may
+///   still be published). Errors are never kept.
 ///
 /// Entries are written atomically and checked against their SHA-256 on every read
 /// (`cacache`); a corrupt or truncated entry is discarded and the page fetched again.
-/// Processes can share a directory. A directory that cannot be written (read-only, full)
-/// degrades to no caching with one `warn` log, never a failed request.
+/// Processes can share a directory. A directory that cannot be used (read-only, full, or
+/// refused below) degrades to no caching with one `warn` log, never a failed request.
+///
+/// # The directory
+///
+/// Use a directory of your own, such as `keyapi-tiktok` in the user's cache directory,
+/// never a shared one like `/tmp`. On first use a missing directory is created private
+/// (mode 0700 on Unix) and tagged with a `CACHEDIR.TAG` (the Cache Directory Tagging
+/// Specification: backup tools skip it). A directory is used only if it holds nothing but
+/// that tag and the cache's own entries (`index-v5`, `content-v2`, `tmp`); an existing
+/// directory without the tag that holds only those (or nothing) is adopted: made private
+/// and tagged.
+/// It is refused, without reading or writing it, when it is a symbolic link, holds
+/// anything else, or (on Unix) is owned by another user or writable by group or others:
+/// whoever can write it could plant rankings that never expire. [`Cache::clear`] and
+/// [`Cache::stats`] refuse such a directory too, and `clear` also refuses an untagged one.
 ///
 /// ```no_run
 /// use std::time::Duration;
 /// use keyapi_tiktok::{Cache, Client};
 ///
 /// # async fn run() -> Result<(), keyapi_tiktok::Error> {
-/// let cache = Cache::new("/tmp/keyapi-tiktok").recent_ttl(Duration::from_secs(600));
+/// let dir = dirs::cache_dir().expect("a per-user cache directory").join("keyapi-tiktok");
+/// let cache = Cache::new(dir).recent_ttl(Duration::from_secs(600));
 /// let client = Client::builder().api_key("sk-…").cache(cache.clone()).build()?;
 /// // … repeated queries are now free …
 /// println!("{} hits, {:?}", client.usage().cache_hits, cache.stats().await?);
@@ -51,6 +69,8 @@ pub struct Cache {
     recent_ttl: Duration,
     /// Set once a failure has been reported, so it is reported once.
     warned: Arc<AtomicBool>,
+    /// Whether the directory was found (or made) fit for caching, once checked.
+    prepared: Arc<Mutex<Option<Result<(), String>>>>,
 }
 
 /// What a cache directory holds.
@@ -63,12 +83,14 @@ pub struct CacheStats {
 }
 
 impl Cache {
-    /// A cache in `dir`, created on first write.
+    /// A cache in `dir`, checked (and created) on first use: see
+    /// [the directory rules](Cache#the-directory).
     pub fn new(dir: impl Into<PathBuf>) -> Cache {
         Cache {
             dir: dir.into(),
             recent_ttl: Duration::from_secs(3600),
             warned: Arc::new(AtomicBool::new(false)),
+            prepared: Arc::new(Mutex::new(None)),
         }
     }
 
@@ -83,7 +105,12 @@ impl Cache {
         &self.dir
     }
 
-    /// Whether the ranking `query` asks for can no longer change, as of `today` (UTC).
+    /// Whether the ranking `query` asks for can no longer change, as of `today` (UTC):
+    /// more than [`SETTLE_DAYS`] days have passed since the period ended.
+    ///
+    /// A date inside a period (a Wednesday for a weekly ranking) could mean the calendar
+    /// period containing it or a period starting on it; the later of the two ends decides,
+    /// so a ranking is never taken as final too early.
     ///
     /// ```
     /// use jiff::civil::date;
@@ -94,57 +121,109 @@ impl Cache {
     /// # Ok::<(), keyapi_tiktok::Error>(())
     /// ```
     pub fn is_final(query: &VideoRankingQuery, today: Date) -> bool {
-        let period = query.period();
-        let end = period.end_of_period(period.start_of_period(query.date()));
-        end.checked_add(jiff::Span::new().days(SETTLE_DAYS))
+        let (period, date) = (query.period(), query.date());
+        let calendar_end = period.end_of_period(period.start_of_period(date));
+        let length = match period {
+            Period::Daily => jiff::Span::new().days(1),
+            Period::Weekly => jiff::Span::new().weeks(1),
+            Period::Monthly => jiff::Span::new().months(1),
+        };
+        let window_end = date
+            .checked_add(length)
+            .and_then(|next| next.checked_sub(jiff::Span::new().days(1)));
+        let Ok(window_end) = window_end else {
+            return false;
+        };
+        calendar_end
+            .max(window_end)
+            .checked_add(jiff::Span::new().days(SETTLE_DAYS))
             .is_ok_and(|settled| today > settled)
     }
 
-    /// Checks now that the directory can be created and written, for callers that report
-    /// an unusable cache up front (requests never fail because of the cache).
+    /// Checks now that the directory is fit for caching, creating it if needed, for
+    /// callers that report an unusable cache up front (requests never fail because of the
+    /// cache: they skip it, with one `warn` log). See [the directory rules](Cache#the-directory).
     pub fn ensure_writable(&self) -> Result<(), Error> {
-        let probe = self
-            .dir
-            .join(format!(".write-probe-{}", std::process::id()));
-        std::fs::create_dir_all(&self.dir)
-            .and_then(|()| std::fs::write(&probe, b""))
-            .and_then(|()| std::fs::remove_file(&probe))
-            .map_err(|error| self.error("write", error))
+        let checked = self.check();
+        *self.prepared.lock().unwrap_or_else(PoisonError::into_inner) = Some(checked.clone());
+        checked.map_err(|message| Error::Cache { message })
     }
 
-    /// Counts the cached pages and the bytes the directory uses.
+    /// The directory checked (and created and tagged when needed); the error names the
+    /// directory and the reason.
+    fn check(&self) -> Result<(), String> {
+        cache_dir::prepare(&self.dir)
+            .map_err(|refusal| format!("the cache directory {} {refusal}", self.dir.display()))
+    }
+
+    /// [`check`](Self::check) on first use, then remembered.
+    fn prepared(&self) -> Result<(), String> {
+        self.prepared
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get_or_insert_with(|| self.check())
+            .clone()
+    }
+
+    /// Whether the cache may be used now; the first refusal is logged once.
+    fn usable(&self) -> bool {
+        match self.prepared() {
+            Ok(()) => true,
+            Err(reason) => {
+                if !self.warned.swap(true, Ordering::Relaxed) {
+                    tracing::warn!("{reason}; continuing without the cache");
+                }
+                false
+            }
+        }
+    }
+
+    /// Counts the cached pages and the bytes the directory uses. A directory that is not
+    /// a cache is refused (as [`Error::InvalidInput`]) and left untouched.
     pub async fn stats(&self) -> Result<CacheStats, Error> {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || {
-            if !dir.join("index-v5").exists() {
+            if cache_dir::survey(&dir)? == Survey::Missing || !dir.join("index-v5").exists() {
                 return Ok(CacheStats::default());
             }
-            let entries = cacache::list_sync(&dir).collect::<Result<Vec<_>, _>>()?;
+            let io = |error: cacache::Error| Refusal::Io(error.to_string());
+            let entries = cacache::list_sync(&dir)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(io)?;
             Ok(CacheStats {
                 entries: entries.len() as u64,
-                bytes: disk_usage(&dir)?,
+                bytes: disk_usage(&dir).map_err(io)?,
             })
         })
         .await
         .map_err(|error| self.error("read", error))?
-        .map_err(|error: cacache::Error| self.error("read", error))
+        .map_err(|refusal| self.refused("read", refusal))
     }
 
-    /// Removes every cached page.
+    /// Removes every cached page, leaving the directory and its tag. Only a directory
+    /// tagged as a cache and holding nothing but cache entries is cleared; anything else
+    /// is refused (as [`Error::InvalidInput`]) and left untouched. A missing directory is
+    /// already clear.
     pub async fn clear(&self) -> Result<(), Error> {
-        if !self.dir.exists() {
-            return Ok(());
-        }
-        cacache::clear(&self.dir)
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || cache_dir::clear(&dir))
             .await
-            .map_err(|error| self.error("clear", error))
+            .map_err(|error| self.error("clear", error))?
+            .map_err(|refusal| self.refused("clear", refusal))
     }
 
     /// The cached page for `query`, if there is a valid one.
     pub(crate) async fn get(&self, base_url: &str, query: &VideoRankingQuery) -> Option<Page> {
+        if !self.usable() {
+            return None;
+        }
         let key = key(base_url, query);
         let entry = match cacache::metadata(&self.dir, &key).await {
-            Ok(entry) => entry?,
+            Ok(Some(entry)) => entry,
+            Ok(None) => {
+                tracing::info!("cache miss");
+                return None;
+            }
             Err(error) => {
                 self.warn_once("read", &error);
                 return None;
@@ -153,6 +232,10 @@ impl Cache {
         let is_final = entry.metadata.get("final").and_then(|v| v.as_bool()) == Some(true);
         let age = now_millis().saturating_sub(entry.time);
         if !is_final && age >= self.recent_ttl.as_millis() {
+            tracing::info!(
+                age_secs = (age / 1000) as u64,
+                "cache miss: the entry expired"
+            );
             return None;
         }
         let page = match cacache::read_hash(&self.dir, &entry.integrity).await {
@@ -164,6 +247,8 @@ impl Cache {
             tracing::warn!(%key, "discarding a corrupt cache entry");
             let _ = cacache::remove(&self.dir, &key).await;
             let _ = cacache::remove_hash(&self.dir, &entry.integrity).await;
+        } else {
+            tracing::info!(is_final, "cache hit");
         }
         page
     }
@@ -176,9 +261,13 @@ impl Cache {
         body: &[u8],
         page: &Page,
     ) {
-        let is_final = Cache::is_final(query, today_utc());
-        let keep = is_final || (!self.recent_ttl.is_zero() && !page.items.is_empty());
-        if !keep {
+        // An empty page of a settled period is most likely an upstream gap, not the
+        // ranking: it is kept as recent, so it is asked for again soon.
+        let settled = Cache::is_final(query, today_utc());
+        let empty = page.items.is_empty();
+        let is_final = settled && !empty;
+        let keep = is_final || (!self.recent_ttl.is_zero() && (settled || !empty));
+        if !keep || !self.usable() {
             return;
         }
         let key = key(base_url, query);
@@ -204,6 +293,18 @@ impl Cache {
                 "cannot {action} the cache in {} ({error}); continuing without it",
                 self.dir.display()
             );
+        }
+    }
+
+    /// A refusal as an error: a directory that is not a cache is bad input.
+    fn refused(&self, action: &str, refusal: Refusal) -> Error {
+        match refusal {
+            Refusal::NotACache(reason) => Error::InvalidInput {
+                parameter: "cache_dir",
+                value: self.dir.display().to_string(),
+                expected: format!("a cache directory, but it {reason}"),
+            },
+            Refusal::Io(reason) => self.error(action, reason),
         }
     }
 
@@ -267,9 +368,27 @@ mod tests {
         let monthly = query(date(2026, 10, 1), Period::Monthly);
         assert!(!Cache::is_final(&monthly, date(2026, 11, 3)));
         assert!(Cache::is_final(&monthly, date(2026, 11, 4)));
-        // A weekly query dated mid-week belongs to the week containing it.
-        let weekly = query(date(2026, 11, 11), Period::Weekly);
+        let weekly = query(date(2026, 11, 9), Period::Weekly);
+        assert!(!Cache::is_final(&weekly, date(2026, 11, 18)));
         assert!(Cache::is_final(&weekly, date(2026, 11, 19)));
+    }
+
+    #[test]
+    fn a_date_inside_a_period_waits_for_the_latest_period_it_could_mean() {
+        // Wednesday the 11th: the calendar week ends Sunday the 15th, a week starting on
+        // the 11th ends Tuesday the 17th; the later end decides.
+        let weekly = query(date(2026, 11, 11), Period::Weekly);
+        assert!(!Cache::is_final(&weekly, date(2026, 11, 20)));
+        assert!(Cache::is_final(&weekly, date(2026, 11, 21)));
+        // The 15th of October: the month ends the 31st, a month from the 15th the 14th of
+        // November.
+        let monthly = query(date(2026, 10, 15), Period::Monthly);
+        assert!(!Cache::is_final(&monthly, date(2026, 11, 17)));
+        assert!(Cache::is_final(&monthly, date(2026, 11, 18)));
+        // The last day of January: a month from it ends on the 27th of February.
+        let monthly = query(date(2026, 1, 31), Period::Monthly);
+        assert!(!Cache::is_final(&monthly, date(2026, 3, 2)));
+        assert!(Cache::is_final(&monthly, date(2026, 3, 3)));
     }
 
     #[test]

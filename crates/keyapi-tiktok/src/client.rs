@@ -14,10 +14,11 @@ use tokio::time::Instant;
 use tracing::Instrument;
 use url::{Host, Url};
 
+use crate::VideoRankingQuery;
+use crate::cache::Cache;
 use crate::error::{ApiFailure, Error};
-use crate::ranking::{Page, decode_drifted, failure_from_body, page_from_envelope};
+use crate::page::{Page, decode_drifted, failure_from_body, page_from_envelope};
 use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
-use crate::{Cache, VideoRankingQuery};
 
 /// Where the API lives unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
@@ -190,6 +191,7 @@ impl ClientBuilder {
 
     /// Serve repeated queries from this disk cache (off by default); see [`Cache`] for
     /// what is kept and for how long.
+    #[cfg(feature = "cache")]
     pub fn cache(mut self, cache: Cache) -> Self {
         self.cache = Some(cache);
         self
@@ -205,6 +207,14 @@ impl ClientBuilder {
             )
         })?;
         let base_url = checked_base_url(&self.base_url)?;
+        if !crate::tls::ENABLED && base_url.starts_with("https:") {
+            return Err(Error::invalid_input(
+                "base_url",
+                &base_url,
+                "a plain-http loopback URL: this build has no TLS feature \
+                 (rustls, rustls-aws-lc or native-tls)",
+            ));
+        }
         if let Some(rate) = self.requests_per_second
             && !(rate.is_finite() && rate > 0.0)
         {
@@ -219,7 +229,7 @@ impl ClientBuilder {
         }
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, key.header_value()?);
-        let http = reqwest::Client::builder()
+        let http = crate::tls::http_client_builder()?
             .default_headers(headers)
             .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
@@ -653,6 +663,13 @@ impl RateLimiter {
             *next = Some(slot + self.interval);
             slot
         };
+        let wait = slot.saturating_duration_since(Instant::now());
+        if !wait.is_zero() {
+            tracing::debug!(
+                wait_ms = wait.as_millis() as u64,
+                "waiting for the requests-per-second limit"
+            );
+        }
         tokio::time::sleep_until(slot).await;
     }
 }

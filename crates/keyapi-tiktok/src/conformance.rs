@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::ranking::escape_control_characters;
+use crate::page::escape_control_characters;
 use crate::{Client, Error, Page, RankedVideo, SalesMethod, VideoRankingQuery};
 
 /// The envelope properties the spec documents for a 200 response, with their JSON types

@@ -24,6 +24,7 @@ const EXCERPT_BYTES: usize = 256;
 #[non_exhaustive]
 pub enum Error {
     /// A value was refused before any request was sent (no credit spent).
+    #[non_exhaustive]
     InvalidInput {
         /// The parameter, as the API or the environment names it.
         parameter: &'static str,
@@ -45,6 +46,7 @@ pub enum Error {
     /// Any other non-success status or envelope code.
     Api(ApiFailure),
     /// The request did not complete: connection refused or dropped, timeout, TLS.
+    #[non_exhaustive]
     Transport {
         /// Whether a timeout ended it.
         timeout: bool,
@@ -52,6 +54,7 @@ pub enum Error {
         source: reqwest::Error,
     },
     /// The response could not be decoded.
+    #[non_exhaustive]
     Decode {
         /// The HTTP status, when known.
         status: Option<u16>,
@@ -62,11 +65,13 @@ pub enum Error {
     },
     /// The response cache could not be read or cleared (only from [`Cache`](crate::Cache)'s
     /// own methods: during requests a failing cache is skipped, not reported).
+    #[non_exhaustive]
     Cache {
         /// What failed, naming the directory.
         message: String,
     },
     /// The client's credit budget is spent; nothing was sent.
+    #[non_exhaustive]
     BudgetExhausted {
         /// The budget the client was built with.
         budget: u64,
@@ -75,6 +80,7 @@ pub enum Error {
 
 /// What the API said when it refused a request.
 #[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ApiFailure {
     /// The HTTP status, when known (200 when the failure came in the envelope).
     pub status: Option<u16>,
@@ -156,8 +162,11 @@ impl Error {
     /// The HTTP status, when a response was received.
     ///
     /// ```
-    /// # let error = keyapi_tiktok::Error::BudgetExhausted { budget: 3 };
+    /// # use keyapi_tiktok::*;
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// let error = query.page(0).validate().unwrap_err(); // refused before sending
     /// assert_eq!(error.status(), None);
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -186,8 +195,11 @@ impl Error {
     /// failures. Authentication, credits, bad requests and invalid input never are.
     ///
     /// ```
-    /// # let error = keyapi_tiktok::Error::BudgetExhausted { budget: 3 };
+    /// # use keyapi_tiktok::*;
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// let error = query.page(0).validate().unwrap_err(); // refused before sending
     /// assert!(!error.is_retryable());
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn is_retryable(&self) -> bool {
         matches!(
@@ -200,8 +212,11 @@ impl Error {
     /// for logs and scripts.
     ///
     /// ```
-    /// # let error = keyapi_tiktok::Error::BudgetExhausted { budget: 3 };
-    /// assert_eq!(error.kind(), "budget_exhausted");
+    /// # use keyapi_tiktok::*;
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// let error = query.page(0).validate().unwrap_err(); // refused before sending
+    /// assert_eq!(error.kind(), "invalid_input");
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn kind(&self) -> &'static str {
         match self {

@@ -31,34 +31,57 @@
 //! - [`Client`], [`RetryPolicy`], [`Ranking`]: retries, rate limits, budgets, streams;
 //! - [`ConformanceReport`]: how a live or saved response departs from the vendored spec.
 //!
+//! # Features
+//!
+//! - `rustls` (default): TLS by rustls with the *ring* provider; no C build tools needed.
+//! - `rustls-aws-lc`: rustls with aws-lc-rs instead (needs cmake and a C compiler).
+//! - `native-tls`: the platform's TLS library.
+//! - `cache` (default): the disk [`Cache`] (cacache).
+//!
+//! `default-features = false, features = ["rustls"]` gives a client without the cache.
+//!
 //! # Security
 //!
 //! The API key is sent only as a sensitive `Authorization` header; it never appears in
 //! `Debug` output, errors, logs or URLs, and the client refuses plain `http://` except to
 //! loopback addresses.
 
+#![cfg_attr(docsrs, feature(doc_cfg))]
+
+#[cfg(feature = "cache")]
 mod cache;
+#[cfg(not(feature = "cache"))]
+#[path = "cache_off.rs"]
+mod cache;
+#[cfg(feature = "cache")]
+mod cache_dir;
 mod client;
 mod conformance;
 mod error;
+mod page;
 mod paginate;
 mod query;
-mod ranking;
 mod retry;
+mod tls;
 
+// Crates whose types appear in this crate's API, so callers name the same versions.
+pub use {futures, jiff, reqwest, serde_json, url};
+
+#[cfg(feature = "cache")]
 pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
     API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, Usage,
 };
 pub use conformance::{ConformanceReport, DOCUMENTED_CODES, Drift, ENVELOPE_FIELDS};
 pub use error::{ApiFailure, Error};
-pub use paginate::Ranking;
-pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
-pub use ranking::{
+pub use page::{
     FieldIssue, FieldMapping, HistoryTotals, MediaUrl, Page, ProductCategory, ProductId,
     RankedVideo, SalesMethod,
 };
+pub use paginate::Ranking;
+pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
 pub use retry::{RetryDecision, RetryPolicy};
+pub use tls::http_client_builder;
 
 /// The spec's own 200 example as a page, for the examples in this documentation.
 #[doc(hidden)]

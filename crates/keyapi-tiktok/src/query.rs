@@ -450,6 +450,7 @@ impl VideoRankingQuery {
     }
 
     /// Every parameter in a fixed order, for cache keys.
+    #[cfg(feature = "cache")]
     pub(crate) fn canonical(&self) -> String {
         let ai = self
             .created_by_ai

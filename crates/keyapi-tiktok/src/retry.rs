@@ -94,11 +94,13 @@ impl RetryPolicy {
     ///
     /// ```
     /// use std::time::Duration;
-    /// use keyapi_tiktok::{Error, RetryDecision, RetryPolicy};
+    /// use keyapi_tiktok::*;
     ///
     /// let policy = RetryPolicy::default();
-    /// let budget = Error::BudgetExhausted { budget: 1 };
-    /// assert_eq!(policy.decide(1, &budget, Duration::ZERO, 0.5), RetryDecision::Stop);
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// let invalid = query.page(0).validate().unwrap_err();
+    /// assert_eq!(policy.decide(1, &invalid, Duration::ZERO, 0.5), RetryDecision::Stop);
+    /// # Ok::<(), Error>(())
     /// ```
     pub fn decide(
         &self,

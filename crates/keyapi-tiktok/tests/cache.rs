@@ -1,5 +1,6 @@
 //! The disk cache: repeated queries are free, recent rankings expire, corrupt entries are
 //! refetched, concurrent writers are safe and an unusable directory only costs the cache.
+#![cfg(feature = "cache")]
 
 use std::time::Duration;
 
@@ -290,4 +291,212 @@ async fn only_matching_queries_hit() {
         5
     );
     assert_eq!(requests(&server).await, 2);
+}
+
+/// Files a user keeps in a directory that is not a cache.
+fn plant_user_files(dir: &std::path::Path) {
+    std::fs::create_dir_all(dir.join(".ssh")).unwrap();
+    std::fs::write(dir.join(".ssh").join("id_ed25519"), b"private").unwrap();
+    std::fs::write(dir.join("notes.txt"), b"keep me").unwrap();
+}
+
+fn user_files_survive(dir: &std::path::Path) {
+    assert_eq!(
+        std::fs::read(dir.join(".ssh").join("id_ed25519")).unwrap(),
+        b"private"
+    );
+    assert_eq!(std::fs::read(dir.join("notes.txt")).unwrap(), b"keep me");
+}
+
+#[tokio::test]
+async fn clear_refuses_a_directory_that_is_not_a_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    plant_user_files(dir.path());
+    let cache = Cache::new(dir.path());
+    let error = cache.clear().await.unwrap_err();
+    assert!(
+        matches!(error, keyapi_tiktok::Error::InvalidInput { .. }),
+        "{error:?}"
+    );
+    assert!(error.to_string().contains("CACHEDIR.TAG"), "{error}");
+    user_files_survive(dir.path());
+    let error = cache.stats().await.unwrap_err();
+    assert!(error.to_string().contains("not a cache"), "{error}");
+    user_files_survive(dir.path());
+    assert!(
+        !dir.path().join("CACHEDIR.TAG").exists(),
+        "stats wrote nothing"
+    );
+}
+
+#[tokio::test]
+async fn clear_refuses_a_tagged_cache_holding_anything_else() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    std::fs::write(dir.path().join("notes.txt"), b"keep me").unwrap();
+    let error = cache.clear().await.unwrap_err();
+    assert!(error.to_string().contains("notes.txt"), "{error}");
+    assert_eq!(
+        cache.stats().await.unwrap_err().to_string(),
+        error.to_string()
+    );
+    std::fs::remove_file(dir.path().join("notes.txt")).unwrap();
+    assert_eq!(
+        cache.stats().await.unwrap().entries,
+        1,
+        "nothing was removed"
+    );
+}
+
+#[tokio::test]
+async fn clear_empties_a_real_cache_and_keeps_its_tag() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("cache"));
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    cache.clear().await.unwrap();
+    let left: Vec<String> = std::fs::read_dir(cache.dir())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert_eq!(left, ["CACHEDIR.TAG"]);
+    assert_eq!(cache.stats().await.unwrap().entries, 0);
+}
+
+#[cfg(unix)]
+use std::os::unix::fs::PermissionsExt;
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
+#[tokio::test]
+async fn a_new_cache_directory_is_private_and_tagged() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("new").join("cache"));
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    let tag = std::fs::read_to_string(cache.dir().join("CACHEDIR.TAG")).unwrap();
+    assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55"));
+    #[cfg(unix)]
+    assert_eq!(mode(cache.dir()), 0o700);
+}
+
+#[tokio::test]
+async fn an_existing_untagged_cache_is_adopted() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    // As a cache written before tags existed would be: untagged, readable by all.
+    std::fs::remove_file(dir.path().join("CACHEDIR.TAG")).unwrap();
+    #[cfg(unix)]
+    std::fs::set_permissions(dir.path(), PermissionsExt::from_mode(0o755)).unwrap();
+    fetch(&client_fresh(&server, &cache), &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 1, "its entries are still used");
+    assert!(dir.path().join("CACHEDIR.TAG").exists());
+    #[cfg(unix)]
+    assert_eq!(mode(dir.path()), 0o700, "made private when adopted");
+    cache.clear().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_directory_that_is_not_a_cache_is_never_written() {
+    let dir = tempfile::tempdir().unwrap();
+    plant_user_files(dir.path());
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2);
+    assert!(cache.ensure_writable().is_err());
+    let mut names: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, [".ssh", "notes.txt"]);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_directory_writable_by_others_is_neither_read_nor_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("shared"));
+    let server = server_with(body(10)).await;
+    // Another user could plant pages here: filled, then opened to everyone.
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    std::fs::set_permissions(cache.dir(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let error = cache.ensure_writable().unwrap_err();
+    assert!(error.to_string().contains("writable by"), "{error}");
+    let client = client_fresh(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2, "the planted page was not read");
+    assert_eq!(client.usage().cache_hits, 0);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_directory_owned_by_another_user_is_neither_read_nor_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path().join("theirs"));
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    // Only root can give a directory away; elsewhere this case cannot be set up.
+    if std::os::unix::fs::chown(cache.dir(), Some(65534), None).is_err() {
+        return;
+    }
+    let error = cache.ensure_writable().unwrap_err();
+    assert!(
+        error.to_string().contains("owned by another user"),
+        "{error}"
+    );
+    let client = client_fresh(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2);
+    assert_eq!(client.usage().cache_hits, 0);
+}
+
+#[cfg(unix)]
+#[tokio::test]
+async fn a_planted_symlink_is_never_followed() {
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = dir.path().join("elsewhere");
+    std::fs::create_dir(&elsewhere).unwrap();
+    let link = dir.path().join("cache");
+    std::os::unix::fs::symlink(&elsewhere, &link).unwrap();
+    let cache = Cache::new(&link);
+    let server = server_with(body(10)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2);
+    assert!(cache.ensure_writable().is_err());
+    assert!(cache.clear().await.is_err());
+    assert_eq!(std::fs::read_dir(&elsewhere).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn empty_pages_are_never_kept_as_final() {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path()).recent_ttl(Duration::from_millis(300));
+    let server = server_with(body(0)).await;
+    let client = client(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 1, "kept for the recent ttl");
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2, "an empty page is never final");
+
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path()).recent_ttl(Duration::ZERO);
+    let client = self::client(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 4, "a zero ttl keeps no empty page");
 }

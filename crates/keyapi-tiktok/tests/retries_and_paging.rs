@@ -296,7 +296,7 @@ async fn a_credit_budget_is_never_exceeded_and_its_exhaustion_ends_the_stream() 
     assert_eq!(results.len(), 21, "20 items, then the error, then the end");
     let error = failure(results.pop().expect("the error"));
     assert!(
-        matches!(error, Error::BudgetExhausted { budget: 2 }),
+        matches!(error, Error::BudgetExhausted { budget: 2, .. }),
         "{error:?}"
     );
     assert_eq!(
@@ -310,7 +310,7 @@ async fn a_credit_budget_is_never_exceeded_and_its_exhaustion_ends_the_stream() 
     assert_eq!(ranks(&items), (1..=20).collect::<Vec<_>>());
     let again = failure(client.video_ranking_page(&query().page(3)).await);
     assert!(
-        matches!(again, Error::BudgetExhausted { budget: 2 }),
+        matches!(again, Error::BudgetExhausted { budget: 2, .. }),
         "{again:?}"
     );
     assert_eq!(hits(&server).await, 2);

@@ -19,34 +19,21 @@ pub(crate) fn query() -> VideoRankingQuery {
     )
 }
 
-/// The spec's own 200 example item, repeated to ten items with distinct video ids.
+/// The spec's own 200 example item (the file the docs and tests use), repeated to ten
+/// items with distinct video ids.
 pub(crate) fn spec_example_page() -> Vec<u8> {
+    let example: Value = serde_json::from_str(include_str!("../../src/spec_example_200.json"))
+        .unwrap_or_else(|error| panic!("the spec example is JSON: {error}"));
+    let item = example["data"][0].clone();
+    let first_id: u64 = item["video_id"]
+        .as_str()
+        .and_then(|id| id.parse().ok())
+        .unwrap_or_else(|| panic!("the spec example has a numeric video_id"));
     let items = (0..ITEMS)
         .map(|i| {
-            json!({
-                "avatar": "https://echosell-images.tos-ap-southeast-1.volces.com/user-avatar/853/MS4wLjABAAAAJN3v63JkTkZW72ae9hb2Wlb70uzhU8H3AZEKxIVTg38lwBGTx0tSNH7IBcrocdKd.jpg",
-                "category": "Other",
-                "create_time": "1769838405",
-                "created_by_ai": "false",
-                "duration": 15,
-                "nick_name": "ﾌひﾚﾉの",
-                "product_category_list": "[{ \"category_name\":\"Beauty & Personal Care\",\"category_id\":\"601450\"}]",
-                "reflow_cover": "https://echosell-images.tos-ap-southeast-1.volces.com/video-cover/422/7601397977986501919.jpg",
-                "region": "US",
-                "sales_flag": 1,
-                "total_comments_cnt": 0,
-                "total_digg_cnt": 0,
-                "total_favorites_cnt": 0,
-                "total_shares_cnt": 0,
-                "total_video_sale_cnt": 5508,
-                "total_video_sale_gmv_amt": 44613,
-                "total_views_cnt": 0,
-                "unique_id": "iamjuliocr",
-                "user_id": "6633792625097490438",
-                "video_desc": "W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ",
-                "video_id": (7_601_397_977_986_501_919_u64 + i).to_string(),
-                "video_products": "[1729436418527695003]",
-            })
+            let mut item = item.clone();
+            item["video_id"] = json!((first_id + i).to_string());
+            item
         })
         .collect();
     envelope(items)

@@ -16,7 +16,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub(crate) const API_KEY: &str = "sk-live-SECRET-1234";
 
 /// The path every request goes to.
-pub(crate) const ENDPOINT: &str = "/v1/tiktok/video/ranking/analytics";
+pub(crate) const ENDPOINT: &str = keyapi_tiktok_spec::VIDEO_RANKING.path;
 
 /// A client builder with the secret key, the given base URL and no retries; tests add what
 /// they exercise (retries, rate limits, budgets, timeouts).

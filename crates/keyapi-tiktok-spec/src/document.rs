@@ -1,0 +1,138 @@
+//! Loading a version of the OpenAPI document and following its `$ref`s.
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+/// Where the vendored, byte-for-byte upstream document lives, relative to the workspace
+/// root.
+pub const UPSTREAM: &str = "spec/upstream.openapi.yaml";
+
+/// Why a document could not be read.
+#[derive(Debug)]
+pub enum SpecError {
+    /// The file could not be read.
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The text is neither YAML nor JSON.
+    Syntax(serde_yaml_ng::Error),
+    /// The value is not an OpenAPI 3.0 document.
+    NotOpenApi(serde_json::Error),
+}
+
+impl fmt::Display for SpecError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Read { path, source } => write!(f, "{}: {source}", path.display()),
+            Self::Syntax(source) => write!(f, "not YAML or JSON: {source}"),
+            Self::NotOpenApi(source) => write!(f, "not an OpenAPI 3.0 document: {source}"),
+        }
+    }
+}
+
+impl std::error::Error for SpecError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Read { source, .. } => Some(source),
+            Self::Syntax(source) => Some(source),
+            Self::NotOpenApi(source) => Some(source),
+        }
+    }
+}
+
+/// Reads a YAML or JSON document into a JSON value.
+///
+/// ```
+/// let error = keyapi_tiktok_spec::read_document("no/such/file.yaml".as_ref()).unwrap_err();
+/// assert!(error.to_string().starts_with("no/such/file.yaml: "));
+/// ```
+pub fn read_document(path: &Path) -> Result<Value, SpecError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    parse_document(&text)
+}
+
+/// Parses YAML (a superset of the JSON the docs site also serves) into a JSON value.
+///
+/// ```
+/// let yaml = keyapi_tiktok_spec::parse_document("openapi: 3.0.1").unwrap();
+/// let json = keyapi_tiktok_spec::parse_document(r#"{"openapi": "3.0.1"}"#).unwrap();
+/// assert_eq!(yaml, json);
+/// ```
+pub fn parse_document(text: &str) -> Result<Value, SpecError> {
+    serde_yaml_ng::from_str(text).map_err(SpecError::Syntax)
+}
+
+/// The typed OpenAPI 3.0 view of a document; also how a downloaded error page (which
+/// parses as YAML too) is told apart from a document.
+///
+/// ```
+/// let page = keyapi_tiktok_spec::parse_document("<html>Bad gateway</html>").unwrap();
+/// assert!(keyapi_tiktok_spec::to_openapi(page).is_err());
+/// ```
+pub fn to_openapi(document: Value) -> Result<openapiv3::OpenAPI, SpecError> {
+    serde_json::from_value(document).map_err(SpecError::NotOpenApi)
+}
+
+/// Follows local `$ref`s (`#/components/...`); anything else, or a dangling reference, is
+/// returned as is.
+///
+/// ```
+/// let document = serde_json::json!({
+///     "components": { "schemas": { "Id": { "type": "string" } } },
+/// });
+/// let reference = serde_json::json!({ "$ref": "#/components/schemas/Id" });
+/// assert_eq!(keyapi_tiktok_spec::resolve(&document, &reference)["type"], "string");
+/// ```
+pub fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
+    // Bounded, so that references that refer to each other cannot loop forever.
+    for _ in 0..32 {
+        let target = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|reference| reference.strip_prefix('#'))
+            .and_then(|pointer| document.pointer(pointer));
+        match target {
+            Some(target) => value = target,
+            None => break,
+        }
+    }
+    value
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_that_loop_end() {
+        let document = serde_json::json!({
+            "a": { "$ref": "#/b" },
+            "b": { "$ref": "#/a" },
+        });
+        let start = serde_json::json!({ "$ref": "#/a" });
+        assert!(resolve(&document, &start).get("$ref").is_some());
+    }
+
+    #[test]
+    fn malformed_yaml_and_non_openapi_values_say_so() {
+        let error = parse_document("openapi: [unclosed").unwrap_err();
+        assert!(
+            error.to_string().starts_with("not YAML or JSON: "),
+            "{error}"
+        );
+        let error = to_openapi(serde_json::json!({ "openapi": 3 })).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .starts_with("not an OpenAPI 3.0 document: ")
+        );
+    }
+}

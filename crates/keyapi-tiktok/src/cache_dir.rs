@@ -1,0 +1,304 @@
+//! Guards the cache directory: only a private directory tagged as a cache (or one holding
+//! nothing but cache entries) is read, written or cleared, and symlinks are never followed.
+
+use std::fs;
+use std::io::{self, Write};
+use std::path::Path;
+
+/// The tag file of the Cache Directory Tagging Specification (<https://bford.info/cachedir/>):
+/// backup tools skip a directory holding it, and this crate only clears such a directory.
+pub(crate) const TAG_FILE: &str = "CACHEDIR.TAG";
+
+/// The line a tag file must start with.
+const SIGNATURE: &str = "Signature: 8a477f597d28d172789f06886806bc55";
+
+/// The subdirectories cacache 13 writes into a cache: everything else is someone else's.
+const CACHE_ENTRIES: [&str; 3] = ["index-v5", "content-v2", "tmp"];
+
+/// Why a directory is not used as a cache: one phrase to follow the directory's name.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// It is not (or not safely) a cache: a symlink, a file, foreign entries, open to others.
+    NotACache(String),
+    /// It could not be read, created or written.
+    Io(String),
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::NotACache(reason) | Refusal::Io(reason) => f.write_str(reason),
+        }
+    }
+}
+
+fn io_failure(action: &'static str) -> impl Fn(io::Error) -> Refusal {
+    move |error| Refusal::Io(format!("cannot be {action} ({error})"))
+}
+
+/// What a directory is, seen without following symlinks or changing anything.
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum Survey {
+    /// Nothing there yet.
+    Missing,
+    /// A tagged cache holding only cache entries.
+    Tagged,
+    /// No tag, and nothing but cache entries (or nothing at all): a cache written before
+    /// tags existed, or an empty directory made for the cache. Adopted on first write.
+    Untagged,
+}
+
+/// Looks at `dir` and says whether it is a cache, refusing a symlink, a file, a foreign
+/// entry or a bad tag.
+pub(crate) fn survey(dir: &Path) -> Result<Survey, Refusal> {
+    let meta = match fs::symlink_metadata(dir) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Survey::Missing),
+        Err(error) => return Err(io_failure("read")(error)),
+        Ok(meta) => meta,
+    };
+    if meta.file_type().is_symlink() {
+        return Err(Refusal::NotACache(
+            "is a symbolic link (give the directory it points to)".to_owned(),
+        ));
+    }
+    if !meta.is_dir() {
+        return Err(Refusal::NotACache("is not a directory".to_owned()));
+    }
+    let mut tagged = false;
+    let entries = fs::read_dir(dir).map_err(io_failure("read"))?;
+    for entry in entries {
+        let entry = entry.map_err(io_failure("read"))?;
+        let name = entry.file_name();
+        let kind = entry.file_type().map_err(io_failure("read"))?;
+        let shown = name.to_string_lossy();
+        if name == TAG_FILE && kind.is_file() {
+            if !has_signature(&entry.path()) {
+                return Err(Refusal::NotACache(format!(
+                    "has a {TAG_FILE} without the cache directory signature"
+                )));
+            }
+            tagged = true;
+        } else if !(kind.is_dir() && CACHE_ENTRIES.iter().any(|known| name == *known)) {
+            return Err(Refusal::NotACache(format!(
+                "is not a cache: it holds `{shown}`, which is not a cache entry \
+                 (a cache holds only {TAG_FILE}, {})",
+                CACHE_ENTRIES.join(", ")
+            )));
+        }
+    }
+    Ok(if tagged {
+        Survey::Tagged
+    } else {
+        Survey::Untagged
+    })
+}
+
+/// Makes `dir` ready for reading and writing cache entries, or says why it must not be
+/// used: created private (0700 on Unix) and tagged when missing; an existing directory
+/// must be a cache (see [`survey`]), owned by this user and not writable by group or
+/// others, since anyone who can write it can plant pages that are served as final.
+pub(crate) fn prepare(dir: &Path) -> Result<(), Refusal> {
+    let survey = match survey(dir)? {
+        Survey::Missing => {
+            create_private(dir)?;
+            // Another process may have created it meanwhile: look again.
+            self::survey(dir)?
+        }
+        found => found,
+    };
+    check_private(dir)?;
+    if survey == Survey::Untagged {
+        // Caches made before tags were created readable by all: adopted, made private.
+        #[cfg(unix)]
+        fs::set_permissions(dir, std::os::unix::fs::PermissionsExt::from_mode(0o700))
+            .map_err(io_failure("made private"))?;
+        write_tag(dir)?;
+    }
+    Ok(())
+}
+
+/// Removes the cache entries of a tagged cache, leaving its tag; refuses anything else.
+pub(crate) fn clear(dir: &Path) -> Result<(), Refusal> {
+    match survey(dir)? {
+        Survey::Missing => return Ok(()),
+        Survey::Untagged => {
+            return Err(Refusal::NotACache(format!(
+                "has no {TAG_FILE}, so it is not known to be a cache (remove it yourself \
+                 if it is, or use it once so the tag is written)"
+            )));
+        }
+        Survey::Tagged => {}
+    }
+    for entry in CACHE_ENTRIES {
+        // `remove_dir_all` removes symlinks inside without following them.
+        match fs::remove_dir_all(dir.join(entry)) {
+            Err(error) if error.kind() != io::ErrorKind::NotFound => {
+                return Err(io_failure("cleared")(error));
+            }
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+fn has_signature(tag: &Path) -> bool {
+    let mut start = [0; SIGNATURE.len()];
+    fs::File::open(tag)
+        .and_then(|mut file| io::Read::read_exact(&mut file, &mut start))
+        .is_ok_and(|()| start == SIGNATURE.as_bytes())
+}
+
+/// Creates the parents as usual and `dir` itself private.
+fn create_private(dir: &Path) -> Result<(), Refusal> {
+    let cannot = io_failure("created");
+    if let Some(parent) = dir.parent().filter(|p| !p.as_os_str().is_empty()) {
+        fs::create_dir_all(parent).map_err(&cannot)?;
+    }
+    match private_dir_builder().create(dir) {
+        Err(error) if error.kind() != io::ErrorKind::AlreadyExists => Err(cannot(error)),
+        _ => Ok(()),
+    }
+}
+
+/// Refuses a directory others could write (or, on Unix, owned by another user), after
+/// proving it writable with a probe file created without following symlinks.
+fn check_private(dir: &Path) -> Result<(), Refusal> {
+    let meta = fs::symlink_metadata(dir).map_err(io_failure("read"))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if meta.permissions().mode() & 0o022 != 0 {
+            return Err(Refusal::NotACache(format!(
+                "is writable by group or others (mode {:o}): anyone who can write it could \
+                 plant rankings; make it private with `chmod 700`",
+                meta.permissions().mode() & 0o7777
+            )));
+        }
+    }
+    let probe = dir.join(format!(
+        "tmp/.probe-{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let created = ensure_tmp_dir(dir).and_then(|()| {
+        // `create_new` fails on an existing name, a planted symlink included.
+        fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&probe)
+    });
+    let file = created.map_err(io_failure("written"))?;
+    let owner = file.metadata();
+    drop(file);
+    let _ = fs::remove_file(&probe);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        // A file just created belongs to the effective user.
+        let me = owner.map_err(io_failure("read"))?.uid();
+        if meta.uid() != me {
+            return Err(Refusal::NotACache(format!(
+                "is owned by another user (uid {}), who could plant rankings in it",
+                meta.uid()
+            )));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (meta, owner);
+    Ok(())
+}
+
+/// Makes directories private (0700) on Unix.
+fn private_dir_builder() -> fs::DirBuilder {
+    let mut builder = fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder
+}
+
+/// cacache's `tmp` directory, created private if missing; refused if it is not a real
+/// directory.
+fn ensure_tmp_dir(dir: &Path) -> io::Result<()> {
+    let tmp = dir.join("tmp");
+    match private_dir_builder().create(&tmp) {
+        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+            if fs::symlink_metadata(&tmp)?.is_dir() {
+                Ok(())
+            } else {
+                Err(io::Error::other(format!(
+                    "{} is not a directory",
+                    tmp.display()
+                )))
+            }
+        }
+        other => other,
+    }
+}
+
+/// Writes the tag atomically: a new file in `tmp` (never through a symlink), renamed into
+/// place, so a process looking meanwhile never sees half a tag.
+fn write_tag(dir: &Path) -> Result<(), Refusal> {
+    let staged = dir.join(format!(
+        "tmp/{TAG_FILE}.{}-{:016x}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let written = fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&staged)
+        .and_then(|mut file| {
+            file.write_all(
+                format!(
+                    "{SIGNATURE}\n# This file is a cache directory tag created by keyapi-tiktok.\n\
+                     # For information about cache directory tags, see https://bford.info/cachedir/\n"
+                )
+                .as_bytes(),
+            )
+        })
+        .and_then(|()| fs::rename(&staged, dir.join(TAG_FILE)));
+    if written.is_err() {
+        let _ = fs::remove_file(&staged);
+    }
+    written.map_err(io_failure("tagged"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_tag_starts_with_the_specified_signature() {
+        let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path()).unwrap();
+        let tag = fs::read_to_string(dir.path().join(TAG_FILE)).unwrap();
+        assert!(tag.starts_with("Signature: 8a477f597d28d172789f06886806bc55\n"));
+        assert_eq!(survey(dir.path()), Ok(Survey::Tagged));
+    }
+
+    #[test]
+    fn a_tag_without_the_signature_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join(TAG_FILE), "Signature: something else\n").unwrap();
+        assert!(
+            survey(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("signature")
+        );
+        assert!(clear(dir.path()).is_err());
+        assert!(dir.path().join(TAG_FILE).exists());
+    }
+
+    #[test]
+    fn an_entry_with_a_cache_name_that_is_a_file_is_foreign() {
+        let dir = tempfile::tempdir().unwrap();
+        fs::write(dir.path().join("index-v5"), "mine").unwrap();
+        assert!(
+            survey(dir.path())
+                .unwrap_err()
+                .to_string()
+                .contains("index-v5")
+        );
+    }
+}

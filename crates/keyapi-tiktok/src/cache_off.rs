@@ -1,0 +1,24 @@
+//! Built without the `cache` feature: a cache that cannot exist, so the client's cache
+//! paths compile to nothing.
+
+use crate::{Page, VideoRankingQuery};
+
+/// Uninhabited: `Option<Cache>` is always `None`.
+#[derive(Clone, Debug)]
+pub(crate) enum Cache {}
+
+impl Cache {
+    pub(crate) async fn get(&self, _base_url: &str, _query: &VideoRankingQuery) -> Option<Page> {
+        match *self {}
+    }
+
+    pub(crate) async fn put(
+        &self,
+        _base_url: &str,
+        _query: &VideoRankingQuery,
+        _body: &[u8],
+        _page: &Page,
+    ) {
+        match *self {}
+    }
+}

@@ -1,0 +1,192 @@
+//! One page of a ranking ([`Page`]) and the two ways a body becomes one.
+//!
+//! Two decoding paths share one normaliser. The fast path decodes with the generated
+//! (spec-exact) types. When upstream drifts from its own spec (a number sent as a string, a
+//! decimal GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces
+//! each item back into the spec's shape field by field ([`rescue`]), so one bad field
+//! degrades that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
+//!
+//! - `video.rs`: [`RankedVideo`] and its value types;
+//! - `fields.rs`: [`RankedVideo::FIELDS`], the table of upstream fields;
+//! - `normalise.rs`: spec-shaped item → [`RankedVideo`];
+//! - `rescue.rs`: drifted item → spec-shaped item.
+
+mod fields;
+mod normalise;
+mod rescue;
+#[cfg(test)]
+mod tests;
+mod video;
+
+use std::time::Duration;
+
+use keyapi_tiktok_openapi::types;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::VideoRankingQuery;
+use crate::error::{ApiFailure, Error};
+pub use fields::FieldMapping;
+use normalise::{Issues, integer, normalise, text};
+pub(crate) use rescue::escape_control_characters;
+use rescue::rescue_item;
+pub use video::{
+    FieldIssue, HistoryTotals, MediaUrl, ProductCategory, ProductId, RankedVideo, SalesMethod,
+};
+
+/// One page of a ranking, as returned by [`Client::video_ranking_page`](crate::Client::video_ranking_page).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Page {
+    /// The page number asked for.
+    pub page: u32,
+    /// The page size asked for; a page with fewer items is the last one.
+    pub page_size: u8,
+    /// The upstream `requestId`, when the response carried one.
+    pub request_id: Option<String>,
+    /// The videos, in rank order.
+    pub items: Vec<RankedVideo>,
+}
+
+impl Page {
+    /// Whether this page ends the ranking (it is shorter than the page size).
+    ///
+    /// ```
+    /// let page = keyapi_tiktok::Page { page: 1, page_size: 10, request_id: None, items: vec![] };
+    /// assert!(page.is_last());
+    /// ```
+    pub fn is_last(&self) -> bool {
+        self.items.len() < usize::from(self.page_size)
+    }
+
+    /// Decodes a response body the way the client does: spec-exact first, then field by
+    /// field when upstream has drifted from its spec. Ranks are derived from `query`.
+    ///
+    /// ```
+    /// # use keyapi_tiktok::*;
+    /// let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), Region::new("US")?, RankField::Views, Period::Daily);
+    /// let page = Page::from_body(br#"{"code":0,"message":"success","data":[{"video_id":"7"}],"requestId":"r"}"#, &query)?;
+    /// assert_eq!((page.items[0].rank, page.items[0].video_id.as_str()), (1, "7"));
+    ///
+    /// let error = Page::from_body(br#"{"code":402,"message":"apiKey quota is not enough","data":null}"#, &query).unwrap_err();
+    /// assert!(matches!(error, Error::CreditsExhausted(_)));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn from_body(body: &[u8], query: &VideoRankingQuery) -> Result<Page, Error> {
+        match serde_json::from_slice::<types::VideoRankingResponse>(body) {
+            Ok(envelope) => page_from_envelope(envelope, None, query),
+            Err(_) => decode_drifted(body, None, query),
+        }
+    }
+}
+
+/// Builds a page from the fast path's spec-exact decode, or the error its envelope `code`
+/// reports.
+pub(crate) fn page_from_envelope(
+    body: types::VideoRankingResponse,
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+) -> Result<Page, Error> {
+    if body.code != 0 {
+        return Err(ApiFailure {
+            status,
+            code: Some(body.code),
+            message: body.message,
+            request_id: Some(body.request_id),
+            retry_after: None,
+        }
+        .into_error());
+    }
+    let items = body
+        .data
+        .unwrap_or_default()
+        .into_iter()
+        .zip(query.first_rank()..)
+        .map(|(item, rank)| normalise(item, rank, None, Issues::default()))
+        .collect();
+    Ok(Page {
+        page: query.page_number(),
+        page_size: query.size(),
+        request_id: Some(body.request_id),
+        items,
+    })
+}
+
+/// The slow path for a body the spec-exact types could not decode: either an envelope
+/// whose `code` says it failed, a page rescued field by field, or a decode error.
+pub(crate) fn decode_drifted(
+    bytes: &[u8],
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+) -> Result<Page, Error> {
+    let value: Value = match serde_json::from_slice(bytes) {
+        Ok(value) => value,
+        // Raw control characters inside strings are seen upstream; escape and retry.
+        Err(first) => serde_json::from_slice(&escape_control_characters(bytes))
+            .map_err(|_| Error::decode(status, first, bytes))?,
+    };
+    let Value::Object(mut envelope) = value else {
+        return Err(Error::decode(
+            status,
+            "the body is not a JSON object",
+            bytes,
+        ));
+    };
+    let code = envelope.get("code").and_then(integer);
+    let request_id = envelope.get("requestId").and_then(text);
+    if code != Some(0) {
+        let message = envelope.get("message").and_then(text).unwrap_or_default();
+        if code.is_none() && message.is_empty() {
+            return Err(Error::decode(
+                status,
+                "the body is not a KeyAPI envelope",
+                bytes,
+            ));
+        }
+        return Err(ApiFailure {
+            status,
+            code,
+            message,
+            request_id,
+            retry_after: None,
+        }
+        .into_error());
+    }
+    let items = match envelope.remove("data") {
+        None | Some(Value::Null) => Vec::new(),
+        Some(Value::Array(items)) => items,
+        Some(_) => return Err(Error::decode(status, "`data` is not a list", bytes)),
+    };
+    let items = items
+        .into_iter()
+        .zip(query.first_rank()..)
+        .map(|(item, rank)| rescue_item(item, rank))
+        .collect();
+    Ok(Page {
+        page: query.page_number(),
+        page_size: query.size(),
+        request_id,
+        items,
+    })
+}
+
+/// The error a non-success HTTP status reports: classified by the status, with what the
+/// body says when it is an envelope, else the start of the body (an HTML page from a proxy).
+pub(crate) fn failure_from_body(status: u16, retry_after: Option<Duration>, body: &[u8]) -> Error {
+    let envelope = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(envelope)) => envelope,
+        _ => Map::new(),
+    };
+    let message = match envelope.get("message").and_then(text) {
+        Some(message) => message,
+        None if body.is_empty() => "empty body".to_owned(),
+        None => crate::error::excerpt(body),
+    };
+    ApiFailure {
+        status: Some(status),
+        code: envelope.get("code").and_then(integer),
+        message,
+        request_id: envelope.get("requestId").and_then(text),
+        retry_after,
+    }
+    .into_error()
+}

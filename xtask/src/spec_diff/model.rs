@@ -1,0 +1,293 @@
+//! What the comparison looks at: each operation's parameters, responses and response
+//! properties, read from the document's JSON with `$ref`s resolved.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use keyapi_tiktok_spec::{parameter_values, resolve, schema_values};
+use serde_json::Value;
+
+/// The HTTP methods an OpenAPI path item can hold.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// What a client can observe of one operation.
+pub(super) struct Operation {
+    /// By (location, name), e.g. (`query`, `page_size`).
+    pub(super) parameters: BTreeMap<(String, String), Parameter>,
+    /// By status code as written (`200`, `default`).
+    pub(super) responses: BTreeMap<String, Response>,
+}
+
+/// One parameter, reduced to what the comparison looks at.
+pub(super) struct Parameter {
+    pub(super) required: bool,
+    pub(super) ty: String,
+    pub(super) values: BTreeMap<i64, String>,
+    pub(super) example: Option<Value>,
+}
+
+/// One response, reduced to what the comparison looks at.
+pub(super) struct Response {
+    /// The JSON body's properties by path; the body itself is `""`. Empty without a JSON
+    /// schema.
+    pub(super) properties: BTreeMap<String, Property>,
+    /// The JSON media type's `example` and `examples` entries, by name (`example`,
+    /// `examples.ok`).
+    pub(super) examples: BTreeMap<String, Value>,
+}
+
+/// One property of a response body (or the body itself).
+pub(super) struct Property {
+    /// The enclosing property's path, so children of an added or removed property are not
+    /// reported again.
+    pub(super) parent: Option<String>,
+    pub(super) ty: String,
+    pub(super) required: bool,
+    pub(super) values: BTreeMap<i64, String>,
+    pub(super) example: Option<Value>,
+    /// Where its schema is in the document (a JSON pointer), when it was reached through a
+    /// `$ref` and so cannot be found below the operation.
+    pub(super) pointer: Option<String>,
+}
+
+/// Every operation in the document, by `METHOD /path`.
+pub(super) fn operations(document: &Value) -> BTreeMap<String, Operation> {
+    let mut operations = BTreeMap::new();
+    let Some(paths) = document.get("paths").and_then(Value::as_object) else {
+        return operations;
+    };
+    for (path, item) in paths {
+        let item = resolve(document, item);
+        for method in METHODS {
+            if let Some(operation) = item.get(method) {
+                let subject = format!("{} {path}", method.to_ascii_uppercase());
+                operations.insert(subject, summarise_operation(document, item, operation));
+            }
+        }
+    }
+    operations
+}
+
+/// One operation's parameters (path-level ones included) and responses.
+pub(super) fn summarise_operation(document: &Value, item: &Value, operation: &Value) -> Operation {
+    let mut parameters = BTreeMap::new();
+    // Path-level parameters first, so that the operation's own replace them, as OpenAPI says.
+    let lists = [item.get("parameters"), operation.get("parameters")];
+    for parameter in lists
+        .into_iter()
+        .flatten()
+        .filter_map(Value::as_array)
+        .flatten()
+    {
+        let parameter = resolve(document, parameter);
+        let (Some(name), Some(location)) = (
+            parameter.get("name").and_then(Value::as_str),
+            parameter.get("in").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let schema = parameter
+            .get("schema")
+            .map(|schema| resolve(document, schema));
+        let summary = Parameter {
+            required: parameter
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            ty: schema.map_or_else(|| "any".to_owned(), type_name),
+            values: parameter_values(document, parameter),
+            example: parameter
+                .get("example")
+                .or_else(|| schema.and_then(|schema| schema.get("example")))
+                .cloned(),
+        };
+        parameters.insert((location.to_owned(), name.to_owned()), summary);
+    }
+    let mut responses = BTreeMap::new();
+    if let Some(declared) = operation.get("responses").and_then(Value::as_object) {
+        for (status, response) in declared {
+            let response = summarise_response(document, resolve(document, response));
+            responses.insert(status.clone(), response);
+        }
+    }
+    Operation {
+        parameters,
+        responses,
+    }
+}
+
+/// One response's JSON body properties and examples.
+pub(super) fn summarise_response(document: &Value, response: &Value) -> Response {
+    let mut walk = Walk {
+        document,
+        properties: BTreeMap::new(),
+        refs: Vec::new(),
+    };
+    let mut examples = BTreeMap::new();
+    let media = response
+        .get("content")
+        .and_then(Value::as_object)
+        .and_then(|content| content.iter().find(|(media_type, _)| is_json(media_type)))
+        .map(|(_, media)| media);
+    if let Some(media) = media {
+        if let Some(example) = media.get("example") {
+            examples.insert("example".to_owned(), example.clone());
+        }
+        for (name, example) in media
+            .get("examples")
+            .and_then(Value::as_object)
+            .into_iter()
+            .flatten()
+        {
+            examples.insert(
+                format!("examples.{name}"),
+                resolve(document, example).clone(),
+            );
+        }
+        if let Some(schema) = media.get("schema") {
+            walk.schema(schema, String::new(), None, true, None);
+        }
+    }
+    Response {
+        properties: walk.properties,
+        examples,
+    }
+}
+
+/// `application/json`, with or without parameters such as `charset`.
+pub(super) fn is_json(media_type: &str) -> bool {
+    let essence = media_type.split(';').next().unwrap_or_default().trim();
+    essence.eq_ignore_ascii_case("application/json")
+}
+
+/// Collects a response schema's properties by path, following `$ref`s.
+pub(super) struct Walk<'a> {
+    document: &'a Value,
+    properties: BTreeMap<String, Property>,
+    /// The references being walked, so a recursive schema is recorded once, not forever.
+    refs: Vec<&'a str>,
+}
+
+impl<'a> Walk<'a> {
+    /// Records `schema` at `path` and walks its properties and items; `pointer` is where
+    /// it sits in the document when that is below a `$ref` target.
+    fn schema(
+        &mut self,
+        schema: &'a Value,
+        path: String,
+        parent: Option<String>,
+        required: bool,
+        pointer: Option<String>,
+    ) {
+        let reference = schema.get("$ref").and_then(Value::as_str);
+        let resolved = resolve(self.document, schema);
+        let pointer = reference_target(self.document, schema).or(pointer);
+        let property = Property {
+            parent,
+            ty: type_name(resolved),
+            required,
+            values: schema_values(self.document, resolved),
+            example: resolved.get("example").cloned(),
+            pointer: pointer.clone(),
+        };
+        self.properties.insert(path.clone(), property);
+        if let Some(reference) = reference {
+            if self.refs.contains(&reference) {
+                return;
+            }
+            self.refs.push(reference);
+        }
+        if let Some(properties) = resolved.get("properties").and_then(Value::as_object) {
+            let required: BTreeSet<&str> = resolved
+                .get("required")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect();
+            for (name, child) in properties {
+                let child_path = if path.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{path}.{name}")
+                };
+                let is_required = required.contains(name.as_str());
+                let child_pointer = (pointer.as_ref()).map(|at| {
+                    format!(
+                        "{at}/properties/{}",
+                        name.replace('~', "~0").replace('/', "~1")
+                    )
+                });
+                self.schema(
+                    child,
+                    child_path,
+                    Some(path.clone()),
+                    is_required,
+                    child_pointer,
+                );
+            }
+        }
+        if let Some(items) = resolved.get("items") {
+            let items_pointer = pointer.as_ref().map(|at| format!("{at}/items"));
+            self.schema(
+                items,
+                format!("{path}[]"),
+                Some(path.clone()),
+                true,
+                items_pointer,
+            );
+        }
+        if reference.is_some() {
+            self.refs.pop();
+        }
+    }
+}
+
+/// The JSON pointer of the schema a chain of local `$ref`s ends at, if `schema` is one.
+fn reference_target<'a>(document: &'a Value, mut schema: &'a Value) -> Option<String> {
+    let mut target = None;
+    // Bounded like `resolve`, so that references that refer to each other end.
+    for _ in 0..32 {
+        let Some(pointer) = (schema.get("$ref").and_then(Value::as_str))
+            .and_then(|reference| reference.strip_prefix('#'))
+        else {
+            break;
+        };
+        let Some(next) = document.pointer(pointer) else {
+            break;
+        };
+        target = Some(pointer.to_owned());
+        schema = next;
+    }
+    target
+}
+
+/// A schema's type as one comparable string: `integer`, `string (date)`, `nullable string`.
+pub(super) fn type_name(schema: &Value) -> String {
+    if let Some(reference) = schema.get("$ref").and_then(Value::as_str) {
+        return format!("unresolved {reference}");
+    }
+    let mut name = match schema.get("type") {
+        Some(Value::String(ty)) => ty.clone(),
+        // OpenAPI 3.1 writes `type: [integer, "null"]`.
+        Some(Value::Array(types)) => {
+            let types: Vec<&str> = types.iter().filter_map(Value::as_str).collect();
+            types.join("|")
+        }
+        _ if schema.get("properties").is_some() => "object".to_owned(),
+        _ if schema.get("items").is_some() => "array".to_owned(),
+        _ => ["allOf", "oneOf", "anyOf"]
+            .into_iter()
+            .find(|keyword| schema.get(keyword).is_some())
+            .unwrap_or("any")
+            .to_owned(),
+    };
+    if let Some(format) = schema.get("format").and_then(Value::as_str) {
+        name = format!("{name} ({format})");
+    }
+    if schema.get("nullable").and_then(Value::as_bool) == Some(true) {
+        name = format!("nullable {name}");
+    }
+    name
+}
