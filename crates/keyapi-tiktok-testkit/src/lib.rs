@@ -43,14 +43,14 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path};
+use wiremock::matchers::{method as http_method, path};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 use crate::front::{CUT_MARKER, Front};
 pub use videos::{spec_example_item, video, videos};
 
-/// The path of the ranking endpoint.
-pub const ENDPOINT: &str = "/v1/tiktok/video/ranking/analytics";
+/// The path of the ranking endpoint (`/v1/tiktok/video/ranking/analytics`).
+pub const ENDPOINT: &str = keyapi_tiktok_spec::VIDEO_RANKING.path;
 
 /// How many videos [`FakeKeyApi::start`] ranks.
 pub const DEFAULT_VIDEOS: usize = 30;
@@ -162,7 +162,7 @@ impl FakeKeyApi {
             items,
             ..State::default()
         }));
-        Mock::given(method("GET"))
+        Mock::given(http_method(keyapi_tiktok_spec::VIDEO_RANKING.method))
             .and(path(ENDPOINT))
             .respond_with(Responder(Arc::clone(&state)))
             .mount(&server)
