@@ -102,7 +102,8 @@ without the tag or holding anything else; `cache stats` says so too and changes 
 const EXIT_CODES: &str = "\
 Exit status:
   0  success (a ranking shorter than --limit included)
-  1  any other failure (server error, network, timeout, undecodable response, ...)
+  1  any other failure (server error, network, timeout, undecodable response, ...);
+     for conformance: the answer drifted from the spec
   2  invalid arguments or environment; no request was sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted
