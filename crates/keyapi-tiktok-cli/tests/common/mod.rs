@@ -114,34 +114,34 @@ pub async fn videos(server: &MockServer, extra: &[&str]) -> Run {
     finish(videos_command(&args)).await
 }
 
-/// One upstream item as the API sends it, stringly fields and an unknown field included.
+/// One upstream item as the API sends it: the spec's own example item (stringly fields and
+/// all, from the file the docs and tests share), with values that tell ranks apart, an
+/// undocumented all-time total and an unknown field.
 pub fn item(rank: usize) -> Value {
-    json!({
+    let mut item = keyapi_tiktok_testkit::spec_example_item();
+    let overrides = json!({
         "video_id": format!("76013979779865{rank:05}"),
-        "user_id": "6633792625097490438",
         "unique_id": format!("creator{rank}"),
-        "nick_name": "ﾌひﾚﾉの",
-        "region": "US",
-        "category": "Other",
-        "create_time": "1769838405",
-        "created_by_ai": "false",
-        "duration": 15,
-        "sales_flag": 1,
         "total_views_cnt": 2_000_000 - rank * 1000,
         "total_digg_cnt": 45_600,
         "total_comments_cnt": 12,
         "total_shares_cnt": 3,
         "total_favorites_cnt": 4,
-        "total_video_sale_cnt": 5508,
-        "total_video_sale_gmv_amt": 44613,
-        "video_products": format!("[{PRODUCT_ID}]"),
-        "product_category_list": "[{ \"category_name\":\"Beauty & Personal Care\",\"category_id\":\"601450\"}]",
         "reflow_cover": "https://example.com/cover.jpg",
         "avatar": "https://example.com/avatar.jpg",
         "video_desc": "W huzz magnet, \"quoted\"\nsecond line 🧲 #fyp",
         "total_views_history_cnt": 9_000_000,
         "brand_new_field": { "x": 1 },
-    })
+    });
+    if let (Some(item), Value::Object(overrides)) = (item.as_object_mut(), overrides) {
+        item.extend(overrides);
+    }
+    assert_eq!(
+        item["video_products"],
+        format!("[{PRODUCT_ID}]"),
+        "the spec example's product"
+    );
+    item
 }
 
 pub fn success(items: Vec<Value>) -> ResponseTemplate {
