@@ -218,7 +218,7 @@ pub(crate) struct QueryArgs {
     #[arg(long, value_name = "true|false")]
     pub(crate) ai: Option<bool>,
     /// How many videos to fetch; costs ceil(limit / page-size) credits.
-    #[arg(long, value_name = "N", default_value_t = 10, value_parser = parse_limit)]
+    #[arg(long, value_name = "N", default_value_t = 10, value_parser = parse_limit, allow_negative_numbers = true)]
     pub(crate) limit: u64,
     /// Videos per request (1 to 10).
     #[arg(long, value_name = "N", default_value_t = 10, value_parser = clap::value_parser!(u8).range(1..=10))]

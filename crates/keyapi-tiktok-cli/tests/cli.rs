@@ -19,6 +19,11 @@ async fn json_is_one_array_of_typed_records() {
     assert_eq!(run.stderr, "");
     let records: Vec<Value> = serde_json::from_str(&run.stdout).expect("one JSON array");
     assert_eq!(records.len(), 3);
+    assert_eq!(
+        pages_requested(&server).await,
+        [1],
+        "three records: one page, one credit"
+    );
     let ranks: Vec<&Value> = records.iter().map(|record| &record["rank"]).collect();
     assert_eq!(ranks, [1, 2, 3]);
     let first = &records[0];
@@ -78,6 +83,7 @@ async fn csv_has_a_header_and_one_row_per_video_with_lists_joined() {
     let server = serve_ranking(100).await;
     let run = videos(&server, &["--format", "csv", "--limit", "2"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(pages_requested(&server).await, [1]);
     let mut reader = csv::Reader::from_reader(run.stdout.as_bytes());
     let header = reader.headers().expect("a header").clone();
     for column in [
@@ -134,6 +140,7 @@ async fn the_table_is_readable_with_compact_numbers() {
     let server = serve_ranking(100).await;
     let run = videos(&server, &["--limit", "2"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(pages_requested(&server).await, [1]);
     let lines: Vec<&str> = run.stdout.lines().collect();
     assert_eq!(lines.len(), 3, "{}", run.stdout);
     assert!(lines[0].starts_with("RANK    VIEWS    LIKES     SOLD      GMV  CREATOR"));
@@ -288,6 +295,22 @@ async fn invalid_arguments_exit_2_and_send_nothing() {
             "{extra:?}: {}",
             run.stderr
         );
+        // The error names the flag (or the parameter it sets) and the refused value, so a
+        // flag that was removed (also exit 2) cannot pass for a value that was refused.
+        let flag = extra[0];
+        let parameter = flag.trim_start_matches("--").replace('-', "_");
+        assert!(
+            run.stderr.contains(flag) || run.stderr.contains(&parameter),
+            "{extra:?}: the error does not name {flag}: {}",
+            run.stderr
+        );
+        if let Some(value) = extra.get(1) {
+            assert!(
+                run.stderr.contains(value),
+                "{extra:?}: the error does not name {value:?}: {}",
+                run.stderr
+            );
+        }
     }
     let no_command = finish(command(&[])).await;
     assert_eq!(no_command.code, 2);
@@ -438,6 +461,11 @@ async fn other_failures_exit_1_with_one_line_even_for_an_html_body() {
     let server = serve(ResponseTemplate::new(502).set_body_raw(html, "text/html")).await;
     let run = videos(&server, &["--max-retries", "0"]).await;
     assert_eq!(run.code, 1);
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "--max-retries 0: one request"
+    );
     assert_eq!(run.stdout, "");
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
@@ -453,6 +481,11 @@ async fn an_envelope_server_error_exits_1() {
     let server = serve(failure(500, 500, "internal error", "req-500")).await;
     let run = videos(&server, &["--max-retries", "0"]).await;
     assert_eq!(run.code, 1);
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "--max-retries 0: one request"
+    );
     assert_eq!(
         run.stderr,
         "error: server (HTTP 500, code 500): internal error [requestId req-500]\n"
@@ -482,6 +515,11 @@ async fn a_timeout_exits_1() {
     let server = serve(success(vec![item(1)]).set_delay(Duration::from_secs(5))).await;
     let run = videos(&server, &["--timeout", "0.2", "--max-retries", "0"]).await;
     assert_eq!(run.code, 1);
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "--max-retries 0: one request"
+    );
     assert_eq!(run.stderr, "error: timeout: request timed out\n");
 }
 
@@ -491,6 +529,11 @@ async fn an_undecodable_body_exits_1() {
         serve(ResponseTemplate::new(200).set_body_raw("not json", "application/json")).await;
     let run = videos(&server, &[]).await;
     assert_eq!(run.code, 1);
+    assert_eq!(
+        requests(&server).await.len(),
+        1,
+        "a decode error is never retried"
+    );
     assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
     assert!(
         run.stderr
@@ -584,6 +627,7 @@ async fn unreadable_fields_are_warned_about_and_left_empty() {
     let server = serve(success(vec![drifted])).await;
     let run = videos(&server, &["--format", "json"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(requests(&server).await.len(), 1);
     let records: Vec<Value> = serde_json::from_str(&run.stdout).expect("one JSON array");
     assert_eq!(records[0]["duration_secs"], Value::Null);
     assert_eq!(records[0]["views"], 1_999_000);
