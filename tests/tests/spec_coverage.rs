@@ -8,6 +8,8 @@
 
 use std::collections::BTreeMap;
 
+use serde_json::{Value, json};
+
 use jiff::civil::date;
 use keyapi_tiktok::{
     FieldMapping, MAX_PAGE_SIZE, Page, Period, RankField, RankedVideo, SalesMethod,
@@ -269,6 +271,56 @@ async fn the_client_sends_exactly_the_mapped_parameters() {
         }
     }
     assert_no_problems("parameters sent", &problems);
+}
+
+/// The same two queries against literal wire values, written out by hand: the table above
+/// derives its expectations from the query's accessors, so it alone would not notice an
+/// accessor and the wire drifting together.
+#[tokio::test]
+async fn the_wire_values_are_the_documented_codes() {
+    let spec = spec_json();
+    let example = response_example(&spec, 200);
+    let cases: [(&str, VideoRankingQuery, &[(&str, &str)]); 2] = [
+        (
+            "minimal query",
+            minimal_query(),
+            &[
+                ("date", "2026-01-31"),
+                ("page_num", "1"),
+                ("page_size", "10"),
+                ("rank_type", "1"),
+                ("region", "US"),
+                ("video_rank_field", "1"),
+            ],
+        ),
+        (
+            "full query",
+            full_query(),
+            &[
+                ("created_by_ai", "true"),
+                ("date", "2026-01-26"),
+                ("page_num", "3"),
+                ("page_size", "10"),
+                ("product_category_id", "601450"),
+                ("rank_type", "2"),
+                ("region", "GB"),
+                ("video_rank_field", "2"),
+            ],
+        ),
+    ];
+    for (label, query, expected) in cases {
+        let request = request_sent(label, &query, &example).await;
+        let sent: Vec<(String, String)> = {
+            let mut pairs: Vec<_> = request.url.query_pairs().into_owned().collect();
+            pairs.sort();
+            pairs
+        };
+        let expected: Vec<(String, String)> = expected
+            .iter()
+            .map(|(name, value)| (name.to_string(), value.to_string()))
+            .collect();
+        assert_eq!(sent, expected, "{label}");
+    }
 }
 
 // ---------------------------------------------------------------------------------------
@@ -544,6 +596,85 @@ fn ranked_video_fields_name_real_typed_fields() {
         }
     }
     assert_no_problems("RankedVideo::FIELDS", &problems);
+}
+
+/// A value for `wire` that differs from `baseline` but stays readable, so that changing it
+/// must change the typed field it maps to (and only that one).
+fn distinctive(wire: &str, baseline: Option<&Value>) -> Value {
+    match baseline {
+        // The undocumented totals are absent from the example.
+        None | Some(Value::Null) => json!(4242),
+        Some(Value::Number(n)) => json!(n.as_i64().unwrap_or(0) + 7),
+        Some(Value::String(text)) => Value::String(match text.as_str() {
+            "true" => "false".to_owned(),
+            "false" => "true".to_owned(),
+            number if number.parse::<i64>().is_ok() => {
+                (number.parse::<i64>().unwrap_or(0) + 86_400).to_string()
+            }
+            link if link.starts_with("http") => format!("{link}?distinct={wire}"),
+            // The JSON-in-a-string lists: another product id, another category id.
+            list if list.starts_with('[') => list
+                .replace("695003", "699999")
+                .replace("601450", "609999"),
+            other => format!("{other} ({wire})"),
+        }),
+        Some(other) => panic!("`{wire}` has an example value of an unexpected kind: {other}"),
+    }
+}
+
+/// The typed leaves of a serialized video, `history.views` style, without the ones every
+/// item has regardless of its fields.
+fn leaves(video: &Value) -> BTreeMap<String, Value> {
+    let mut leaves = BTreeMap::new();
+    if let Some(object) = video.as_object() {
+        for (key, value) in object {
+            match (key.as_str(), value) {
+                ("history", Value::Object(totals)) => {
+                    for (total, value) in totals {
+                        leaves.insert(format!("history.{total}"), value.clone());
+                    }
+                }
+                _ => {
+                    leaves.insert(key.clone(), value.clone());
+                }
+            }
+        }
+    }
+    leaves
+}
+
+/// FIELDS says where each wire field lands: changing one wire field in the spec's example
+/// changes exactly the typed field FIELDS names (so `total_views_cnt` lands in `views`, not
+/// merely somewhere), and records no issue.
+#[test]
+fn each_wire_field_lands_in_the_field_fields_names() {
+    let spec = spec_json();
+    let example = response_example(&spec, 200);
+    let decode = |body: &Value| -> Value {
+        let bytes = serde_json::to_vec(body).expect("the body serializes");
+        let page = Page::from_body(&bytes, &minimal_query()).expect("the body decodes");
+        serde_json::to_value(&page.items[0]).expect("a RankedVideo serializes")
+    };
+    let baseline = leaves(&decode(&example));
+    let mut problems = Vec::new();
+    for FieldMapping { wire, field, .. } in RankedVideo::FIELDS {
+        let mut body = example.clone();
+        let item = &mut body["data"][0];
+        let value = distinctive(wire, item.get(*wire));
+        item[*wire] = value.clone();
+        let video = decode(&body);
+        let changed: Vec<String> = leaves(&video)
+            .into_iter()
+            .filter(|(key, value)| baseline.get(key) != Some(value))
+            .map(|(key, _)| key)
+            .collect();
+        if changed != [*field] {
+            problems.push(format!(
+                "`{wire}` = {value} changed {changed:?}, but RankedVideo::FIELDS says it lands in `{field}`"
+            ));
+        }
+    }
+    assert_no_problems("where each wire field lands", &problems);
 }
 
 /// The envelope properties the client reads, with the type it reads them as.
