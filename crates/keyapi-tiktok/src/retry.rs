@@ -414,4 +414,41 @@ mod tests {
             Some(Duration::from_secs(86_400))
         );
     }
+
+    fn any_duration() -> impl proptest::strategy::Strategy<Value = Duration> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            any::<u64>().prop_map(Duration::from_nanos),
+            any::<u64>().prop_map(Duration::from_secs),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decide_never_panics_and_never_waits_longer_than_its_maximum(
+            max_attempts in proptest::prelude::any::<u32>(),
+            base_delay in any_duration(),
+            max_delay in any_duration(),
+            max_retry_after in any_duration(),
+            max_elapsed in any_duration(),
+            attempt in proptest::prelude::any::<u32>(),
+            elapsed in any_duration(),
+            jitter in proptest::prop_oneof![
+                proptest::strategy::Just(f64::NAN),
+                proptest::strategy::Just(f64::INFINITY),
+                proptest::strategy::Just(-1.0),
+                proptest::prelude::any::<f64>(),
+                0.0..1.0f64,
+            ],
+            retry_after in proptest::option::of(any_duration()),
+        ) {
+            let policy = RetryPolicy { max_attempts, base_delay, max_delay, max_retry_after, max_elapsed };
+            let error = api(429, retry_after);
+            if let RetryDecision::Retry(wait) = policy.decide(attempt, &error, elapsed, jitter) {
+                proptest::prop_assert!(wait <= policy.max_wait(), "{:?} > {:?}", wait, policy.max_wait());
+            }
+        }
+    }
 }
