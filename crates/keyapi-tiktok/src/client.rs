@@ -508,7 +508,8 @@ impl ClientBuilder {
         {
             return Err(Error::invalid_input(
                 "requests_per_second",
-                rate,
+                // `Debug` writes 1e-300 as such, where `Display` writes 300 digits.
+                format!("{rate:?}"),
                 "0.001..=10000 requests a second",
             ));
         }

@@ -203,6 +203,10 @@ fn out_of_range_settings_are_refused_at_build_naming_the_setting() {
     ];
     for (setting, builder) in cases {
         let result = std::panic::catch_unwind(move || builder.build());
+        if let Ok(Err(error)) = &result {
+            let shown = error.to_string();
+            assert!(shown.len() < 200, "{setting}: {shown}");
+        }
         let error = result.unwrap_or_else(|_| panic!("{setting}: build() panicked"));
         match error {
             Err(Error::InvalidInput {
