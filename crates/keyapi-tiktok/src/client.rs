@@ -1,5 +1,5 @@
-//! The client: configuration, the API key as a secret, and one page fetched with retries,
-//! rate limits and credit accounting.
+//! The client: configuration, and one page fetched with retries, rate limits and credit
+//! accounting.
 
 use std::fmt;
 use std::sync::Arc;
@@ -7,12 +7,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use keyapi_tiktok_openapi as openapi;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
 
 use crate::VideoRankingQuery;
+use crate::api_key::ApiKey;
 use crate::attempt::Fetched;
 use crate::base_url::checked_base_url;
 use crate::cache::Cache;
@@ -29,41 +30,6 @@ pub const API_KEY_ENV: &str = "KEYAPI_API_KEY";
 pub const BASE_URL_ENV: &str = "KEYAPI_BASE_URL";
 /// The default cap on a response body: 8 MiB.
 pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// An API key. It is sent only as a sensitive `Authorization: Bearer` header and is never
-/// printed: `Debug` shows `ApiKey(<redacted>)` and there is no `Display`.
-///
-/// ```
-/// let key = keyapi_tiktok::ApiKey::new("sk-secret");
-/// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> ApiKey {
-        ApiKey(key.into())
-    }
-
-    fn header_value(&self) -> Result<HeaderValue, Error> {
-        let key = self.0.trim();
-        let invalid = |expected| Error::invalid_input("api_key", "<redacted>", expected);
-        if key.is_empty() {
-            return Err(invalid("a non-empty API key"));
-        }
-        let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-            .map_err(|_| invalid("an API key of printable ASCII characters"))?;
-        value.set_sensitive(true);
-        Ok(value)
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
 
 /// Credits and requests a client (and all its clones) has used so far.
 ///

@@ -61,6 +61,7 @@
     )
 )]
 
+mod api_key;
 mod attempt;
 mod base_url;
 #[cfg(feature = "cache")]
@@ -83,11 +84,12 @@ mod tls;
 // Crates whose types appear in this crate's API, so callers name the same versions.
 pub use {futures, jiff, reqwest, serde_json, url};
 
+pub use api_key::ApiKey;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
-    API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL,
-    DEFAULT_MAX_RESPONSE_BYTES, Usage,
+    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    Usage,
 };
 pub use conformance::{ConformanceReport, DOCUMENTED_CODES, Drift, ENVELOPE_FIELDS};
 pub use error::{ApiFailure, Error};
