@@ -417,11 +417,16 @@ pub(crate) fn bounded(mut text: String, max: usize) -> String {
     text
 }
 
-/// Upstream text as shown: control characters as spaces, at most [`MESSAGE_SHOWN_BYTES`].
+/// Upstream text as shown: line breaks and tabs as spaces, other control characters
+/// (terminal escapes) dropped, at most [`MESSAGE_SHOWN_BYTES`].
 fn printable(text: &str) -> String {
     let cleaned: String = text
         .chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
+        .filter_map(|c| match c {
+            c if c.is_whitespace() && c.is_control() => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
         .collect();
     bounded(cleaned, MESSAGE_SHOWN_BYTES)
 }
