@@ -380,7 +380,8 @@ fn chain(error: &reqwest::Error) -> String {
 /// way again. rustls reports them as `InvalidData` I/O errors; any cause naming a
 /// certificate, TLS, SSL or a handshake counts too, whatever the TLS stack.
 fn is_tls_failure(error: &reqwest::Error) -> bool {
-    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    // Causes only: reqwest's own message holds the URL, whose words prove nothing.
+    let mut cause = std::error::Error::source(error);
     while let Some(current) = cause {
         // An I/O error's `source` skips the error it wraps: look inside it too.
         let mut io = current.downcast_ref::<std::io::Error>();
@@ -499,6 +500,20 @@ mod tests {
             error.to_string(),
             "rate limited (HTTP 200, code 429): qps limit exceeded [requestId r-1]"
         );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_not_taken_for_tls_whatever_the_url_says() {
+        let refused = crate::tls::http_client_builder()
+            .unwrap()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get("http://127.0.0.1:1/tls/ssl/certificate/handshake")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!is_tls_failure(&refused), "{refused}");
     }
 
     #[test]
