@@ -10,24 +10,29 @@
 //! [`Client::new_with_client`] (`keyapi_tiktok::http_client_builder()` gives one set up
 //! with rustls and ring), or enable a TLS feature of `reqwest` in your own manifest.
 //!
-//! The only hand-written code here is [`with_response_head`]: progenitor's
+//! The only hand-written code here is [`ResponseWatch`] (with [`with_response_head`] on top
+//! of it), run through progenitor's `exec` hook: progenitor's
 //! [`Error::InvalidResponsePayload`] keeps the body of a response it could not decode but
-//! not its status or headers, which a caller needs to tell an HTML 500 from an HTML 200.
+//! not its status or headers, which a caller needs to tell an HTML 500 from an HTML 200;
+//! and progenitor reads whole bodies, which a caller needs to cap while they stream.
 
 #[rustfmt::skip]
 #[allow(missing_docs, unreachable_pub, clippy::all)]
 pub mod generated;
 
-use std::cell::RefCell;
 use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll};
 
+use bytes::Bytes;
 pub use generated::*;
+use http_body::{Body as HttpBody, Frame, SizeHint};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::HeaderMap;
+use reqwest::header::{CONTENT_LENGTH, HeaderMap};
 
-/// The status line and headers of the last response received inside
-/// [`with_response_head`].
+/// The status line and headers of a response.
 #[derive(Clone, Debug)]
 pub struct ResponseHead {
     /// The HTTP status.
@@ -36,12 +41,61 @@ pub struct ResponseHead {
     pub headers: HeaderMap,
 }
 
+/// Watches the requests made inside [`ResponseWatch::run`]: records the head of the last
+/// response as soon as it arrives (still readable if the call is dropped mid-body), and
+/// fails a body once it grows past a cap, while it streams.
+///
+/// ```no_run
+/// # async fn run() {
+/// use keyapi_tiktok_openapi::{Client, ResponseWatch};
+///
+/// let client = Client::new("https://api.keyapi.ai");
+/// let watch = ResponseWatch::new(8 * 1024 * 1024);
+/// let result = watch
+///     .run(client.get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1))
+///     .await;
+/// if let (Err(error), Some(head)) = (&result, watch.head()) {
+///     eprintln!("HTTP {} then {error}", head.status);
+/// }
+/// # }
+/// ```
+#[derive(Clone, Debug)]
+pub struct ResponseWatch {
+    max_body_bytes: u64,
+    head: Arc<Mutex<Option<ResponseHead>>>,
+}
+
+impl ResponseWatch {
+    /// A watch that fails bodies longer than `max_body_bytes` with [`BodyTooLarge`].
+    pub fn new(max_body_bytes: u64) -> ResponseWatch {
+        ResponseWatch {
+            max_body_bytes,
+            head: Arc::new(Mutex::new(None)),
+        }
+    }
+
+    /// Runs `call` (a request made with [`Client`]) under this watch.
+    pub async fn run<F: Future>(&self, call: F) -> F::Output {
+        WATCH.scope(self.clone(), call).await
+    }
+
+    /// The head of the last response received, if any arrived yet.
+    pub fn head(&self) -> Option<ResponseHead> {
+        self.slot().clone()
+    }
+
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<ResponseHead>> {
+        // The slot is only ever replaced whole, so a poisoned lock still holds a value.
+        self.head.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 tokio::task_local! {
-    static RESPONSE_HEAD: RefCell<Option<ResponseHead>>;
+    static WATCH: ResponseWatch;
 }
 
 /// Runs `call` (a request made with [`Client`]) and returns its output together with the
-/// status and headers of the response it received, if any.
+/// status and headers of the response it received, if any. Bodies are not capped.
 ///
 /// ```no_run
 /// # async fn run() {
@@ -56,29 +110,102 @@ tokio::task_local! {
 /// # }
 /// ```
 pub async fn with_response_head<F: Future>(call: F) -> (F::Output, Option<ResponseHead>) {
-    RESPONSE_HEAD
-        .scope(RefCell::new(None), async {
-            let output = call.await;
-            (output, RESPONSE_HEAD.with(|head| head.borrow_mut().take()))
-        })
-        .await
+    let watch = ResponseWatch::new(u64::MAX);
+    let output = watch.run(call).await;
+    (output, watch.head())
+}
+
+/// The error a body fails with once it is longer than the cap of its [`ResponseWatch`];
+/// find it in the `source` chain of the `reqwest::Error` reading the body.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BodyTooLarge {
+    /// The cap, in bytes.
+    pub limit: u64,
+}
+
+impl std::fmt::Display for BodyTooLarge {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "the response body is larger than {} bytes", self.limit)
+    }
+}
+
+impl std::error::Error for BodyTooLarge {}
+
+/// A body that fails once more than `limit` bytes have come through; it holds no data
+/// itself, so nothing past the cap is ever buffered beyond the chunk that crossed it.
+struct CappedBody {
+    inner: reqwest::Body,
+    limit: u64,
+    seen: u64,
+}
+
+impl HttpBody for CappedBody {
+    type Data = Bytes;
+    type Error = Box<dyn std::error::Error + Send + Sync>;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
+        let limit = self.limit;
+        if self.seen > limit {
+            return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
+        }
+        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => frame,
+            Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(Box::new(error)))),
+            Poll::Ready(None) => return Poll::Ready(None),
+            Poll::Pending => return Poll::Pending,
+        };
+        if let Some(data) = frame.data_ref() {
+            let length = u64::try_from(data.len()).unwrap_or(u64::MAX);
+            self.seen = self.seen.saturating_add(length);
+            if self.seen > limit {
+                return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
+            }
+        }
+        Poll::Ready(Some(Ok(frame)))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
 }
 
 /// Takes precedence over the generated no-op `impl ClientHooks for &Client`.
 impl ClientHooks for Client {
-    async fn post<E>(
+    async fn exec(
         &self,
-        result: &reqwest::Result<reqwest::Response>,
+        request: reqwest::Request,
         _info: &OperationInfo,
-    ) -> Result<(), Error<E>> {
-        if let Ok(response) = result {
-            let head = ResponseHead {
-                status: response.status(),
-                headers: response.headers().clone(),
-            };
-            // Outside `with_response_head` there is nowhere to record it, and no one asking.
-            let _ = RESPONSE_HEAD.try_with(|slot| *slot.borrow_mut() = Some(head));
-        }
-        Ok(())
+    ) -> reqwest::Result<reqwest::Response> {
+        let response = self.client().execute(request).await?;
+        // Outside `ResponseWatch::run` there is nowhere to record it, and no cap to keep.
+        let Ok(watch) = WATCH.try_with(ResponseWatch::clone) else {
+            return Ok(response);
+        };
+        *watch.slot() = Some(ResponseHead {
+            status: response.status(),
+            headers: response.headers().clone(),
+        });
+        let announced = response
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let response: http::Response<reqwest::Body> = response.into();
+        let (parts, inner) = response.into_parts();
+        let capped = CappedBody {
+            inner,
+            limit: watch.max_body_bytes,
+            // A body announced past the cap fails before a byte of it is read.
+            seen: announced
+                .filter(|&length| length > watch.max_body_bytes)
+                .unwrap_or(0),
+        };
+        Ok(http::Response::from_parts(parts, reqwest::Body::wrap(capped)).into())
     }
 }

@@ -1,24 +1,26 @@
-//! The client: configuration, the API key as a secret, and one page fetched with retries,
-//! rate limits and credit accounting.
+//! The client: configuration, and one page fetched with retries, rate limits and credit
+//! accounting.
 
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use keyapi_tiktok_openapi as openapi;
-use openapi::types;
-use reqwest::header::{self, HeaderMap, HeaderValue};
+use reqwest::header::{self, HeaderMap};
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
-use url::{Host, Url};
 
 use crate::VideoRankingQuery;
+use crate::api_key::ApiKey;
+use crate::attempt::Fetched;
+use crate::base_url::checked_base_url;
 use crate::cache::Cache;
-use crate::error::{ApiFailure, Error};
-use crate::page::{Page, decode_drifted, failure_from_body, page_from_envelope};
-use crate::retry::{RetryDecision, RetryPolicy, parse_retry_after};
+use crate::error::Error;
+use crate::page::Page;
+use crate::rate_limit::RateLimiter;
+use crate::retry::{RetryDecision, RetryPolicy};
 
 /// Where the API lives unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
@@ -26,48 +28,25 @@ pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
 pub const API_KEY_ENV: &str = "KEYAPI_API_KEY";
 /// The environment variable that overrides the base URL.
 pub const BASE_URL_ENV: &str = "KEYAPI_BASE_URL";
-
-/// An API key. It is sent only as a sensitive `Authorization: Bearer` header and is never
-/// printed: `Debug` shows `ApiKey(<redacted>)` and there is no `Display`.
-///
-/// ```
-/// let key = keyapi_tiktok::ApiKey::new("sk-secret");
-/// assert_eq!(format!("{key:?}"), "ApiKey(<redacted>)");
-/// ```
-#[derive(Clone, PartialEq, Eq)]
-pub struct ApiKey(String);
-
-impl ApiKey {
-    /// Wraps a key.
-    pub fn new(key: impl Into<String>) -> ApiKey {
-        ApiKey(key.into())
-    }
-
-    fn header_value(&self) -> Result<HeaderValue, Error> {
-        let key = self.0.trim();
-        let invalid = |expected| Error::invalid_input("api_key", "<redacted>", expected);
-        if key.is_empty() {
-            return Err(invalid("a non-empty API key"));
-        }
-        let mut value = HeaderValue::from_str(&format!("Bearer {key}"))
-            .map_err(|_| invalid("an API key of printable ASCII characters"))?;
-        value.set_sensitive(true);
-        Ok(value)
-    }
-}
-
-impl fmt::Debug for ApiKey {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("ApiKey(<redacted>)")
-    }
-}
+/// The default cap on a response body: 8 MiB.
+pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Credits and requests a client (and all its clones) has used so far.
+///
+/// Counted conservatively, never fewer credits than were charged: the API charges the
+/// requests it accepts, and an accepted request whose body is then lost cannot be told
+/// from one that was not. So `credits_spent` counts every response with a 2xx status,
+/// from the moment its head arrives, except those whose envelope reports a failure `code`
+/// (`{"code": 429, …}`, not charged). That includes a 2xx whose body is cut, times out,
+/// is too large or cannot be decoded, and one whose call was dropped mid-body (a stream
+/// dropped with pages in flight). Non-2xx responses (4xx, 5xx, 3xx) and requests that got
+/// no response are not counted. The [`credit_budget`](ClientBuilder::credit_budget) is
+/// held against the same count, one credit per attempt, so a retry needs budget too.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Usage {
-    /// Requests the API accepted (envelope `code` 0): each costs one credit.
+    /// Responses that may have been charged, as described above.
     pub credits_spent: u64,
-    /// HTTP requests sent, retries included. Failed ones are reported not to be charged.
+    /// HTTP requests sent, retries included.
     pub requests_sent: u64,
     /// Pages served from the [`Cache`] (free).
     pub cache_hits: u64,
@@ -100,6 +79,7 @@ pub struct ClientBuilder {
     requests_per_second: Option<f64>,
     max_in_flight: Option<usize>,
     credit_budget: Option<u64>,
+    max_response_bytes: u64,
     cache: Option<Cache>,
 }
 
@@ -114,6 +94,7 @@ impl Default for ClientBuilder {
             requests_per_second: None,
             max_in_flight: None,
             credit_budget: None,
+            max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
             cache: None,
         }
     }
@@ -146,19 +127,22 @@ impl ClientBuilder {
         self
     }
 
-    /// The API's base URL; `https://`, or plain `http://` to a loopback address only.
+    /// The API's base URL; `https://`, or plain `http://` to a loopback address only;
+    /// without credentials, query or fragment. Proxies from the environment
+    /// (`HTTPS_PROXY`, …) are used for `https://` only: through a `CONNECT` tunnel the key
+    /// stays encrypted, while a proxy for plain http would read it.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
         self
     }
 
-    /// Time allowed for one whole attempt, body included (default 30 s).
+    /// Time allowed for one whole attempt, body included (default 30 s; 1 ms..=1 day).
     pub fn timeout(mut self, timeout: Duration) -> Self {
         self.timeout = timeout;
         self
     }
 
-    /// Time allowed to connect (default 10 s).
+    /// Time allowed to connect (default 10 s; 1 ms..=1 day).
     pub fn connect_timeout(mut self, timeout: Duration) -> Self {
         self.connect_timeout = timeout;
         self
@@ -170,13 +154,14 @@ impl ClientBuilder {
         self
     }
 
-    /// At most this many requests a second, shared by every clone of the client.
+    /// At most this many requests a second, shared by every clone of the client
+    /// (0.001..=10000).
     pub fn requests_per_second(mut self, rate: f64) -> Self {
         self.requests_per_second = Some(rate);
         self
     }
 
-    /// At most this many requests in flight at once, across clones.
+    /// At most this many requests in flight at once, across clones (1..=1024).
     pub fn max_in_flight(mut self, requests: usize) -> Self {
         self.max_in_flight = Some(requests);
         self
@@ -186,6 +171,20 @@ impl ClientBuilder {
     /// [`Error::BudgetExhausted`] without being sent.
     pub fn credit_budget(mut self, credits: u64) -> Self {
         self.credit_budget = Some(credits);
+        self
+    }
+
+    /// Refuse response bodies longer than this many bytes (default 8 MiB;
+    /// 1024..=1073741824): reading stops at the cap, never holding more than the cap plus
+    /// one chunk, with [`Error::ResponseTooLarge`], which is not retried.
+    ///
+    /// ```
+    /// let client = keyapi_tiktok::Client::builder().api_key("k").max_response_bytes(1 << 20).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), keyapi_tiktok::Error>(())
+    /// ```
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = bytes;
         self
     }
 
@@ -215,18 +214,7 @@ impl ClientBuilder {
                  (rustls, rustls-aws-lc or native-tls)",
             ));
         }
-        if let Some(rate) = self.requests_per_second
-            && !(rate.is_finite() && rate > 0.0)
-        {
-            return Err(Error::invalid_input(
-                "requests_per_second",
-                rate,
-                "a positive number",
-            ));
-        }
-        if self.max_in_flight == Some(0) {
-            return Err(Error::invalid_input("max_in_flight", 0, "at least 1"));
-        }
+        self.check_ranges()?;
         let mut headers = HeaderMap::new();
         headers.insert(header::AUTHORIZATION, key.header_value()?);
         let http = crate::tls::http_client_builder()?
@@ -238,15 +226,25 @@ impl ClientBuilder {
             ))
             .timeout(self.timeout)
             .connect_timeout(self.connect_timeout)
-            .build()
-            .map_err(|source| Error::Transport {
-                timeout: false,
-                source,
-            })?;
+            // A redirect could take the key to another server, and its page would be
+            // counted and cached as the API's.
+            .redirect(reqwest::redirect::Policy::none());
+        // A proxy for plain http would read the key; over https it only sees a tunnel.
+        let http = if base_url.starts_with("http://") {
+            http.no_proxy()
+        } else {
+            http
+        };
+        let http = http.build().map_err(|source| Error::Transport {
+            timeout: false,
+            source,
+        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 api: openapi::Client::new_with_client(&base_url, http),
                 base_url,
+                timeout: self.timeout,
+                max_response_bytes: self.max_response_bytes,
                 retry: self.retry,
                 rate_limit: self.requests_per_second.map(RateLimiter::new),
                 in_flight: self.max_in_flight.map(|n| Semaphore::new(n)),
@@ -259,29 +257,6 @@ impl ClientBuilder {
             }),
         })
     }
-}
-
-/// Refuses URLs that would leak the key: plain http to another machine, or credentials
-/// inside the URL. Returns the URL without a trailing slash.
-fn checked_base_url(raw: &str) -> Result<String, Error> {
-    let expected = "an https:// URL (plain http:// only to localhost), without credentials";
-    let url =
-        Url::parse(raw.trim()).map_err(|_| Error::invalid_input("base_url", raw, expected))?;
-    let loopback = match url.host() {
-        Some(Host::Domain(domain)) => domain.eq_ignore_ascii_case("localhost"),
-        Some(Host::Ipv4(ip)) => ip.is_loopback(),
-        Some(Host::Ipv6(ip)) => ip.is_loopback(),
-        None => false,
-    };
-    let allowed = match url.scheme() {
-        "https" => url.host().is_some(),
-        "http" => loopback,
-        _ => false,
-    };
-    if !allowed || !url.username().is_empty() || url.password().is_some() || url.query().is_some() {
-        return Err(Error::invalid_input("base_url", raw, expected));
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 /// A KeyAPI TikTok video-ranking client. Cheap to clone: clones share connections, rate
@@ -305,19 +280,22 @@ pub struct Client {
     inner: Arc<Inner>,
 }
 
-struct Inner {
-    api: openapi::Client,
-    base_url: String,
-    retry: RetryPolicy,
-    rate_limit: Option<RateLimiter>,
-    in_flight: Option<Semaphore>,
-    credit_budget: Option<u64>,
-    cache: Option<Cache>,
-    credits_spent: AtomicU64,
+pub(crate) struct Inner {
+    pub(crate) api: openapi::Client,
+    pub(crate) base_url: String,
+    /// The timeout of one attempt, counted by the retry loop against `max_elapsed`.
+    pub(crate) timeout: Duration,
+    pub(crate) max_response_bytes: u64,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) rate_limit: Option<RateLimiter>,
+    pub(crate) in_flight: Option<Semaphore>,
+    pub(crate) credit_budget: Option<u64>,
+    pub(crate) cache: Option<Cache>,
+    pub(crate) credits_spent: AtomicU64,
     /// Credits spent plus those held by requests under way, for the budget.
-    credits_reserved: AtomicU64,
-    requests_sent: AtomicU64,
-    cache_hits: AtomicU64,
+    pub(crate) credits_reserved: AtomicU64,
+    pub(crate) requests_sent: AtomicU64,
+    pub(crate) cache_hits: AtomicU64,
 }
 
 impl fmt::Debug for Client {
@@ -340,6 +318,10 @@ impl Client {
     /// A client configured from `KEYAPI_API_KEY` and, when set, `KEYAPI_BASE_URL`.
     pub fn from_env() -> Result<Client, Error> {
         ClientBuilder::from_env().build()
+    }
+
+    pub(crate) fn inner(&self) -> &Inner {
+        &self.inner
     }
 
     /// The base URL requests go to.
@@ -394,10 +376,7 @@ impl Client {
                 self.inner.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(page);
             }
-            let reservation = self.reserve_credit()?;
             let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
-            reservation.commit();
-            self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
             if let (Some(cache), Some(body)) = (cache, body) {
                 cache.put(&self.inner.base_url, query, &body, &page).await;
             }
@@ -415,10 +394,7 @@ impl Client {
         query: &VideoRankingQuery,
     ) -> Result<Vec<u8>, Error> {
         query.validate()?;
-        let reservation = self.reserve_credit()?;
         let (_, body) = self.fetch_with_retries(query, true).await?;
-        reservation.commit();
-        self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
         body.ok_or_else(|| Error::decode(Some(200), "the page could not be re-encoded", b""))
     }
 
@@ -427,7 +403,7 @@ impl Client {
         &self,
         query: &VideoRankingQuery,
         keep_body: bool,
-    ) -> Result<(Page, Option<Vec<u8>>), Error> {
+    ) -> Result<Fetched, Error> {
         let started = Instant::now();
         let mut attempt = 1;
         loop {
@@ -465,11 +441,13 @@ impl Client {
                 Ok(page) => return Ok(page),
                 Err(error) => error,
             };
-            match self
-                .inner
-                .retry
-                .decide(attempt, &error, started.elapsed(), fastrand::f64())
-            {
+            match self.inner.retry.decide(
+                attempt,
+                &error,
+                // The next attempt may take its whole timeout.
+                started.elapsed().saturating_add(self.inner.timeout),
+                fastrand::f64(),
+            ) {
                 RetryDecision::Stop => return Err(error),
                 RetryDecision::Retry(wait) => {
                     tracing::warn!(
@@ -484,236 +462,54 @@ impl Client {
             }
         }
     }
-
-    /// One HTTP request through the generated client, mapped to a page or an [`Error`].
-    async fn attempt(
-        &self,
-        query: &VideoRankingQuery,
-        keep_body: bool,
-    ) -> Result<(Page, Option<Vec<u8>>), Error> {
-        if let Some(limiter) = &self.inner.rate_limit {
-            limiter.acquire().await;
-        }
-        let _permit = match &self.inner.in_flight {
-            Some(semaphore) => Some(semaphore.acquire().await.map_err(|_| {
-                Error::invalid_input("max_in_flight", "closed", "an open request limit")
-            })?),
-            None => None,
-        };
-        self.inner.requests_sent.fetch_add(1, Ordering::Relaxed);
-        let (date, region) = (query.date().to_string(), query.region());
-        let call = self.inner.api.get_api_v3_echotik_video_ranklist(
-            query
-                .ai_filter()
-                .map(|ai| if ai { "true" } else { "false" }),
-            &date,
-            i64::from(query.page_number()),
-            i64::from(query.size()),
-            query.category_id(),
-            query.period().code(),
-            region.as_str(),
-            query.rank_field().code(),
-        );
-        let (result, head) = openapi::with_response_head(call).await;
-        match result {
-            Ok(response) => {
-                let status = response.status().as_u16();
-                let retry_after = retry_after(response.headers());
-                let envelope = response.into_inner();
-                // The spec-typed envelope, extra fields included, is the body as received.
-                let body = keep_body
-                    .then(|| serde_json::to_vec(&envelope).ok())
-                    .flatten();
-                let page = page_from_envelope(envelope, Some(status), query)
-                    .map_err(|error| error.with_retry_after(retry_after))?;
-                Ok((page, body))
-            }
-            Err(error) => map_generated_error(error, head, query).await,
-        }
-    }
-
-    fn reserve_credit(&self) -> Result<Reservation<'_>, Error> {
-        let Some(budget) = self.inner.credit_budget else {
-            return Ok(Reservation { counter: None });
-        };
-        let reserved = &self.inner.credits_reserved;
-        reserved
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < budget).then_some(n + 1)
-            })
-            .map_err(|_| Error::BudgetExhausted { budget })?;
-        Ok(Reservation {
-            counter: Some(reserved),
-        })
-    }
 }
 
-/// A credit held for a request under way; released unless the request succeeds.
-struct Reservation<'a> {
-    counter: Option<&'a AtomicU64>,
-}
-
-impl Reservation<'_> {
-    fn commit(mut self) {
-        self.counter = None;
-    }
-}
-
-impl Drop for Reservation<'_> {
-    fn drop(&mut self) {
-        if let Some(counter) = self.counter {
-            counter.fetch_sub(1, Ordering::AcqRel);
+impl ClientBuilder {
+    /// Refuses settings that would panic or misbehave, naming each with its range.
+    fn check_ranges(&self) -> Result<(), Error> {
+        const DAY: Duration = Duration::from_secs(86_400);
+        const MIN_TIMEOUT: Duration = Duration::from_millis(1);
+        if let Some(rate) = self.requests_per_second
+            && !(0.001..=10_000.0).contains(&rate)
+        {
+            return Err(Error::invalid_input(
+                "requests_per_second",
+                // `Debug` writes 1e-300 as such, where `Display` writes 300 digits.
+                format!("{rate:?}"),
+                "0.001..=10000 requests a second",
+            ));
         }
-    }
-}
-
-/// Maps what the generated client reports to this crate's errors; a body that did not fit
-/// the spec's types is rescued by the drift decoder instead.
-async fn map_generated_error(
-    error: openapi::Error<types::ErrorEnvelope>,
-    head: Option<openapi::ResponseHead>,
-    query: &VideoRankingQuery,
-) -> Result<(Page, Option<Vec<u8>>), Error> {
-    use openapi::Error as E;
-    match error {
-        E::ErrorResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = retry_after(response.headers());
-            let envelope = response.into_inner();
-            Err(ApiFailure {
-                status: Some(status),
-                code: envelope.code,
-                message: envelope.message.unwrap_or_default(),
-                request_id: envelope.request_id,
-                retry_after,
-            }
-            .into_error())
+        if let Some(requests) = self.max_in_flight
+            && !(1..=1024).contains(&requests)
+        {
+            return Err(Error::invalid_input("max_in_flight", requests, "1..=1024"));
         }
-        E::UnexpectedResponse(response) => {
-            let status = response.status().as_u16();
-            let retry_after = retry_after(response.headers());
-            let body = response.bytes().await.map_err(|source| Error::Transport {
-                timeout: source.is_timeout(),
-                source,
-            })?;
-            if (200..300).contains(&status) {
-                return Err(Error::decode(
-                    Some(status),
-                    "undocumented success status",
-                    &body,
+        for (setting, value) in [
+            ("timeout", self.timeout),
+            ("connect_timeout", self.connect_timeout),
+        ] {
+            if !(MIN_TIMEOUT..=DAY).contains(&value) {
+                return Err(Error::invalid_input(
+                    setting,
+                    format!("{value:?}"),
+                    "1ms..=1 day (86400s)",
                 ));
             }
-            Err(failure_from_body(status, retry_after, &body))
         }
-        // A body the spec's types could not decode: a drifted page, an envelope error, or
-        // a proxy's page on a documented status.
-        E::InvalidResponsePayload(body, _) => {
-            let status = head.as_ref().map(|head| head.status.as_u16());
-            let retry_after = head.and_then(|head| retry_after(&head.headers));
-            match status {
-                Some(status) if !(200..300).contains(&status) => {
-                    Err(failure_from_body(status, retry_after, &body))
-                }
-                _ => decode_drifted(&body, status, query)
-                    .map(|page| (page, Some(body.to_vec())))
-                    .map_err(|error| error.with_retry_after(retry_after)),
-            }
+        if !(1024..=1 << 30).contains(&self.max_response_bytes) {
+            return Err(Error::invalid_input(
+                "max_response_bytes",
+                self.max_response_bytes,
+                "1024..=1073741824 bytes",
+            ));
         }
-        E::CommunicationError(source)
-        | E::ResponseBodyError(source)
-        | E::InvalidUpgrade(source) => Err(Error::Transport {
-            timeout: source.is_timeout(),
-            source,
-        }),
-        E::InvalidRequest(message) | E::Custom(message) => Err(Error::invalid_input(
-            "request",
-            message,
-            "a request the generated client can build",
-        )),
-    }
-}
-
-fn retry_after(headers: &HeaderMap) -> Option<Duration> {
-    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
-    parse_retry_after(value, SystemTime::now())
-}
-
-/// Spaces requests evenly at a fixed rate, across every clone of a client.
-struct RateLimiter {
-    interval: Duration,
-    next_slot: std::sync::Mutex<Option<Instant>>,
-}
-
-impl RateLimiter {
-    fn new(per_second: f64) -> RateLimiter {
-        RateLimiter {
-            interval: Duration::from_secs_f64(1.0 / per_second),
-            next_slot: std::sync::Mutex::new(None),
-        }
-    }
-
-    async fn acquire(&self) {
-        let slot = {
-            let mut next = self
-                .next_slot
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            let now = Instant::now();
-            let slot = next.map_or(now, |next| next.max(now));
-            *next = Some(slot + self.interval);
-            slot
-        };
-        let wait = slot.saturating_duration_since(Instant::now());
-        if !wait.is_zero() {
-            tracing::debug!(
-                wait_ms = wait.as_millis() as u64,
-                "waiting for the requests-per-second limit"
-            );
-        }
-        tokio::time::sleep_until(slot).await;
+        self.retry.validate()
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn base_urls_that_would_leak_the_key_are_refused() {
-        for ok in [
-            "https://api.keyapi.ai",
-            "https://api.keyapi.ai/",
-            "http://127.0.0.1:8080",
-            "http://localhost:1/",
-            "http://[::1]:9",
-        ] {
-            assert!(checked_base_url(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "http://api.keyapi.ai",
-            "http://10.0.0.1",
-            "https://user:pw@api.keyapi.ai",
-            "ftp://x",
-            "api.keyapi.ai",
-            "https://api.keyapi.ai/?key=1",
-        ] {
-            let error = checked_base_url(bad).unwrap_err();
-            assert!(
-                matches!(
-                    error,
-                    Error::InvalidInput {
-                        parameter: "base_url",
-                        ..
-                    }
-                ),
-                "{bad}"
-            );
-        }
-        assert_eq!(
-            checked_base_url("https://api.keyapi.ai/").unwrap(),
-            "https://api.keyapi.ai"
-        );
-    }
 
     #[test]
     fn a_missing_or_empty_key_is_refused_without_echoing_it() {
@@ -737,15 +533,5 @@ mod tests {
             .build()
             .unwrap_err();
         assert!(!error.to_string().contains("sk-sec"));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn the_rate_limiter_spaces_requests_evenly() {
-        let limiter = RateLimiter::new(4.0);
-        let start = Instant::now();
-        for _ in 0..5 {
-            limiter.acquire().await;
-        }
-        assert_eq!(start.elapsed(), Duration::from_secs(1));
     }
 }

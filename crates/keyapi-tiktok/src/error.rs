@@ -5,6 +5,10 @@ use std::time::Duration;
 
 /// How many bytes of an unreadable body an error keeps.
 const EXCERPT_BYTES: usize = 256;
+/// How many bytes of an upstream `message` an [`ApiFailure`] keeps.
+pub(crate) const MESSAGE_KEPT_BYTES: usize = 4096;
+/// How many bytes of an upstream `message` or `requestId` `Display` shows.
+const MESSAGE_SHOWN_BYTES: usize = 512;
 
 /// Everything that can go wrong, one variant per thing a caller acts on differently.
 ///
@@ -53,6 +57,32 @@ pub enum Error {
         /// What the HTTP stack reported.
         source: reqwest::Error,
     },
+    /// The response body was longer than
+    /// [`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes);
+    /// reading stopped there. Not retried: the same page would be as large again.
+    #[non_exhaustive]
+    ResponseTooLarge {
+        /// The HTTP status.
+        status: Option<u16>,
+        /// The cap, in bytes.
+        limit: u64,
+    },
+    /// The server answered with a redirect (3xx), which the client never follows: the
+    /// target could be another server, to which the key must not go. Not retried.
+    #[non_exhaustive]
+    Redirect {
+        /// The HTTP status.
+        status: u16,
+        /// The host of the `Location` header (only the host: the rest may hold secrets).
+        location_host: Option<String>,
+    },
+    /// The API sent the same videos as for the previous page: it ignored `page_num`.
+    /// The page is not yielded and no further page is requested.
+    #[non_exhaustive]
+    RepeatedPage {
+        /// The page that repeated the one before it.
+        page: u32,
+    },
     /// The response could not be decoded.
     #[non_exhaustive]
     Decode {
@@ -86,7 +116,8 @@ pub struct ApiFailure {
     pub status: Option<u16>,
     /// The envelope `code`, when the body had one.
     pub code: Option<i64>,
-    /// The upstream message, or the start of a body that was not an envelope.
+    /// The upstream message, or the start of a body that was not an envelope; the client
+    /// keeps at most 4 KiB of it, and `Display` shows at most 512 bytes.
     pub message: String,
     /// The upstream `requestId`, when the body had one.
     pub request_id: Option<String>,
@@ -97,7 +128,9 @@ pub struct ApiFailure {
 impl ApiFailure {
     /// Classifies the failure: by the HTTP status when it is not a success, else by the
     /// envelope code, so `HTTP 429` and `HTTP 200 {"code": 429}` are the same error.
-    pub(crate) fn into_error(self) -> Error {
+    pub(crate) fn into_error(mut self) -> Error {
+        self.message = bounded(self.message, MESSAGE_KEPT_BYTES);
+        self.request_id = self.request_id.map(|id| bounded(id, EXCERPT_BYTES));
         let key = match (self.status, self.code) {
             (Some(status), _) if !(200..300).contains(&status) => i64::from(status),
             (_, Some(code)) => code,
@@ -170,7 +203,8 @@ impl Error {
     /// ```
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::Decode { status, .. } => *status,
+            Error::Decode { status, .. } | Error::ResponseTooLarge { status, .. } => *status,
+            Error::Redirect { status, .. } => Some(*status),
             Error::Transport { source, .. } => source.status().map(|s| s.as_u16()),
             _ => self.api_failure().and_then(|f| f.status),
         }
@@ -192,7 +226,8 @@ impl Error {
     }
 
     /// Whether trying again may succeed: rate limits, server errors and transport
-    /// failures. Authentication, credits, bad requests and invalid input never are.
+    /// failures other than TLS. Authentication, credits, bad requests, invalid input,
+    /// redirects, TLS and certificate failures and bodies too large never are.
     ///
     /// ```
     /// # use keyapi_tiktok::*;
@@ -202,10 +237,11 @@ impl Error {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn is_retryable(&self) -> bool {
-        matches!(
-            self,
-            Error::RateLimited(_) | Error::Server(_) | Error::Transport { .. }
-        )
+        match self {
+            Error::RateLimited(_) | Error::Server(_) => true,
+            Error::Transport { source, .. } => !is_tls_failure(source),
+            _ => false,
+        }
     }
 
     /// A short name for the kind of failure (`rate_limited`, `authentication`, …), stable
@@ -230,6 +266,9 @@ impl Error {
             Error::Transport { timeout: true, .. } => "timeout",
             Error::Transport { .. } => "transport",
             Error::Decode { .. } => "decode",
+            Error::ResponseTooLarge { .. } => "response_too_large",
+            Error::Redirect { .. } => "redirect",
+            Error::RepeatedPage { .. } => "repeated_page",
             Error::BudgetExhausted { .. } => "budget_exhausted",
             Error::Cache { .. } => "cache",
         }
@@ -254,6 +293,26 @@ impl fmt::Display for Error {
             Error::Api(failure) => write!(f, "API error{failure}"),
             Error::Transport { timeout: true, .. } => f.write_str("request timed out"),
             Error::Transport { source, .. } => write!(f, "request failed: {}", chain(source)),
+            Error::ResponseTooLarge { status, limit } => {
+                f.write_str("the response body is too large")?;
+                if let Some(status) = status {
+                    write!(f, " (HTTP {status})")?;
+                }
+                write!(f, ": more than {limit} bytes; reading stopped there")
+            }
+            Error::Redirect {
+                status,
+                location_host,
+            } => {
+                let to = location_host.as_deref().map(printable).unwrap_or_default();
+                write!(f, "HTTP {status} redirect to `{to}` not followed")
+            }
+            Error::RepeatedPage { page } => write!(
+                f,
+                "page {page} repeats the videos of page {}: the API ignored page_num; \
+                 stopped without requesting further pages",
+                page.saturating_sub(1)
+            ),
             Error::Decode {
                 status,
                 reason,
@@ -287,10 +346,10 @@ impl fmt::Display for ApiFailure {
             write!(f, " ({})", parts.join(", "))?;
         }
         if !self.message.is_empty() {
-            write!(f, ": {}", self.message)?;
+            write!(f, ": {}", printable(&self.message))?;
         }
         if let Some(id) = &self.request_id {
-            write!(f, " [requestId {id}]")?;
+            write!(f, " [requestId {}]", printable(id))?;
         }
         Ok(())
     }
@@ -315,6 +374,62 @@ fn chain(error: &reqwest::Error) -> String {
         source = cause.source();
     }
     message
+}
+
+/// Whether a transport failure is a TLS or certificate failure, which would fail the same
+/// way again. rustls reports them as `InvalidData` I/O errors; any cause naming a
+/// certificate, TLS, SSL or a handshake counts too, whatever the TLS stack.
+fn is_tls_failure(error: &reqwest::Error) -> bool {
+    // Causes only: reqwest's own message holds the URL, whose words prove nothing.
+    let mut cause = std::error::Error::source(error);
+    while let Some(current) = cause {
+        // An I/O error's `source` skips the error it wraps: look inside it too.
+        let mut io = current.downcast_ref::<std::io::Error>();
+        while let Some(error) = io {
+            if error.kind() == std::io::ErrorKind::InvalidData {
+                return true;
+            }
+            io = error
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<std::io::Error>());
+        }
+        let text = current.to_string().to_ascii_lowercase();
+        if ["certificate", "tls", "ssl", "handshake"]
+            .iter()
+            .any(|word| text.contains(word))
+        {
+            return true;
+        }
+        cause = current.source();
+    }
+    false
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, `…` included when cut.
+pub(crate) fn bounded(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max.saturating_sub('…'.len_utf8());
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+        text.push('…');
+    }
+    text
+}
+
+/// Upstream text as shown: line breaks and tabs as spaces, other control characters
+/// (terminal escapes) dropped, at most [`MESSAGE_SHOWN_BYTES`].
+fn printable(text: &str) -> String {
+    let cleaned: String = text
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_whitespace() && c.is_control() => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect();
+    bounded(cleaned, MESSAGE_SHOWN_BYTES)
 }
 
 /// The first [`EXCERPT_BYTES`] of a body as text, cut on a character boundary.
@@ -385,6 +500,20 @@ mod tests {
             error.to_string(),
             "rate limited (HTTP 200, code 429): qps limit exceeded [requestId r-1]"
         );
+    }
+
+    #[tokio::test]
+    async fn a_refused_connection_is_not_taken_for_tls_whatever_the_url_says() {
+        let refused = crate::tls::http_client_builder()
+            .unwrap()
+            .no_proxy()
+            .build()
+            .unwrap()
+            .get("http://127.0.0.1:1/tls/ssl/certificate/handshake")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(!is_tls_failure(&refused), "{refused}");
     }
 
     #[test]

@@ -44,10 +44,26 @@
 //!
 //! The API key is sent only as a sensitive `Authorization` header; it never appears in
 //! `Debug` output, errors, logs or URLs, and the client refuses plain `http://` except to
-//! loopback addresses.
+//! loopback addresses. Environment proxies are used for `https://` only (a `CONNECT`
+//! tunnel keeps the key encrypted), redirects are never followed, and response bodies are
+//! capped while they stream ([`ClientBuilder::max_response_bytes`]). [`Usage`] says
+//! exactly which responses count as credits: never fewer than were charged.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        reason = "a failing test should panic"
+    )
+)]
 
+mod api_key;
+mod attempt;
+mod base_url;
 #[cfg(feature = "cache")]
 mod cache;
 #[cfg(not(feature = "cache"))]
@@ -61,16 +77,19 @@ mod error;
 mod page;
 mod paginate;
 mod query;
+mod rate_limit;
 mod retry;
 mod tls;
 
 // Crates whose types appear in this crate's API, so callers name the same versions.
 pub use {futures, jiff, reqwest, serde_json, url};
 
+pub use api_key::ApiKey;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
-    API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, Usage,
+    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
+    Usage,
 };
 pub use conformance::{ConformanceReport, DOCUMENTED_CODES, Drift, ENVELOPE_FIELDS};
 pub use error::{ApiFailure, Error};
@@ -85,6 +104,10 @@ pub use tls::http_client_builder;
 
 /// The spec's own 200 example as a page, for the examples in this documentation.
 #[doc(hidden)]
+#[allow(
+    clippy::panic,
+    reason = "only the rustdoc examples call it, on a constant the tests check"
+)]
 pub fn __doc_example_page() -> Page {
     const EXAMPLE: &str = include_str!("spec_example_200.json");
     let query = VideoRankingQuery::new(

@@ -10,7 +10,10 @@ use crate::{Client, Error, Page, RankedVideo, VideoRankingQuery};
 ///
 /// It stops after `limit` items (asking for exactly `ceil(limit / page_size)` pages), at the
 /// first page shorter than the page size (the end of the ranking, an empty page included),
-/// at page 100000, and right after yielding an error.
+/// at page 100000, and right after yielding an error. A page never has more than
+/// `page_size` items (extra ones are dropped with a warning). A page whose videos are all
+/// on the previous page (upstream ignoring `page_num`) is not yielded: the stream ends
+/// with [`Error::RepeatedPage`] instead, and what it yielded before stays valid.
 ///
 /// With [`concurrency`](Ranking::concurrency) above 1, up to that many pages are requested
 /// at once and still yielded in rank order. The trade-off: when the ranking ends early,
@@ -110,6 +113,7 @@ impl Ranking {
         let state = Progress {
             remaining: limit,
             done: limit == Some(0),
+            previous_ids: Vec::new(),
         };
         stream::unfold(
             (Box::pin(fetches), state),
@@ -118,7 +122,7 @@ impl Ranking {
                     return None;
                 }
                 let next = fetches.next().await?;
-                let next = next.map(|page| state.take(page));
+                let next = next.and_then(|page| state.take(page));
                 if next.is_err() {
                     state.done = true;
                 }
@@ -141,11 +145,27 @@ impl Ranking {
 struct Progress {
     remaining: Option<u64>,
     done: bool,
+    /// The video ids of the page yielded last.
+    previous_ids: Vec<String>,
 }
 
 impl Progress {
-    /// Cuts `page` to the limit and decides whether it is the last one.
-    fn take(&mut self, mut page: Page) -> Page {
+    /// Refuses a page that repeats the previous one, cuts it to the limit and decides
+    /// whether it is the last one.
+    fn take(&mut self, mut page: Page) -> Result<Page, Error> {
+        let repeated = !page.items.is_empty()
+            && page
+                .items
+                .iter()
+                .all(|video| self.previous_ids.contains(&video.video_id));
+        if repeated {
+            return Err(Error::RepeatedPage { page: page.page });
+        }
+        self.previous_ids = page
+            .items
+            .iter()
+            .map(|video| video.video_id.clone())
+            .collect();
         let full = !page.is_last();
         if let Some(remaining) = &mut self.remaining {
             let keep = usize::try_from(*remaining)
@@ -156,6 +176,6 @@ impl Progress {
             self.done |= *remaining == 0;
         }
         self.done |= !full || page.page >= MAX_PAGE;
-        page
+        Ok(page)
     }
 }

@@ -9,11 +9,18 @@ use crate::Error;
 ///
 /// Retried: rate limits (429), server errors (5xx) and transport failures (dropped
 /// connections, timeouts), whether the API signalled them with the HTTP status or the
-/// envelope `code`. Never retried: 400, 401, 402 and invalid input, since they would fail
-/// the same way again. Waits grow exponentially with full jitter (a uniformly random
-/// wait up to the exponential bound, so clients that failed together do not retry
-/// together); a `Retry-After` from the server is honoured, clamped to
-/// [`max_retry_after`](RetryPolicy::max_retry_after).
+/// envelope `code`. Never retried: 400, 401, 402, invalid input, redirects, TLS and
+/// certificate failures and bodies too large, since they would fail the same way again
+/// (a 4xx status decides even when its body could not be read). Waits grow exponentially
+/// with full jitter (a uniformly random wait up to the exponential bound, so clients that
+/// failed together do not retry together); a `Retry-After` from the server is honoured,
+/// clamped to [`max_retry_after`](RetryPolicy::max_retry_after), but never waits less than
+/// `base_delay` plus jitter, so a server answering `Retry-After: 0` cannot drive a tight
+/// loop. No single wait is longer than [`max_wait`](RetryPolicy::max_wait).
+///
+/// [`ClientBuilder::build`](crate::ClientBuilder::build) refuses a policy outside these
+/// ranges: `max_attempts` 1..=100, every delay at most a day, `base_delay <= max_delay`,
+/// `max_elapsed` at most a week.
 ///
 /// ```
 /// use std::time::Duration;
@@ -33,7 +40,10 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// The longest `Retry-After` honoured; longer requests are clamped to it.
     pub max_retry_after: Duration,
-    /// No retry starts when it would end later than this after the first attempt.
+    /// No retry starts when it could end later than this after the first attempt started:
+    /// the client counts the wait and the whole next attempt, its timeout included. So a
+    /// call returns within `max_elapsed`, or the first attempt's timeout when that is
+    /// longer (time spent waiting for rate-limit slots and in-flight permits aside).
     pub max_elapsed: Duration,
 }
 
@@ -50,6 +60,9 @@ impl Default for RetryPolicy {
         }
     }
 }
+
+/// The most attempts a policy may make.
+const MAX_ATTEMPTS: u32 = 100;
 
 /// What to do after a failed attempt.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -88,9 +101,22 @@ impl RetryPolicy {
         }
     }
 
-    /// Decides what follows failed attempt number `attempt` (from 1), `elapsed` after the
-    /// first attempt started. `jitter` is a uniform random number in `[0, 1)`, passed in so
-    /// the decision is reproducible.
+    /// The longest single wait this policy can ask for: `max(max_delay, max_retry_after)`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// assert_eq!(keyapi_tiktok::RetryPolicy::default().max_wait(), Duration::from_secs(60));
+    /// ```
+    pub fn max_wait(&self) -> Duration {
+        self.max_delay.max(self.max_retry_after)
+    }
+
+    /// Decides what follows failed attempt number `attempt` (from 1). `elapsed` is the time
+    /// since the first attempt started plus what the next attempt may take (the client
+    /// adds its timeout), so no retry starts that could end past `max_elapsed`. `jitter`
+    /// is a uniform random number in `[0, 1)`, passed in so the decision is reproducible;
+    /// anything else (NaN included) is clamped into that range. Never panics, whatever
+    /// the policy.
     ///
     /// ```
     /// use std::time::Duration;
@@ -112,9 +138,21 @@ impl RetryPolicy {
         if attempt >= self.max_attempts || !error.is_retryable() {
             return RetryDecision::Stop;
         }
+        let jitter = if jitter.is_nan() {
+            0.0
+        } else {
+            jitter.clamp(0.0, 1.0)
+        };
         let wait = match error.retry_after() {
-            Some(asked) => asked.min(self.max_retry_after),
-            None => self.backoff_bound(attempt).mul_f64(jitter.clamp(0.0, 1.0)),
+            // At least the base delay plus jitter, even when the server asks for less.
+            Some(asked) => {
+                let floor = self
+                    .base_delay
+                    .saturating_add(scaled(self.base_delay, jitter))
+                    .min(self.max_wait());
+                asked.min(self.max_retry_after).max(floor)
+            }
+            None => scaled(self.backoff_bound(attempt), jitter),
         };
         if elapsed.saturating_add(wait) > self.max_elapsed {
             return RetryDecision::Stop;
@@ -122,11 +160,59 @@ impl RetryPolicy {
         RetryDecision::Retry(wait)
     }
 
+    /// Refuses a policy outside the documented ranges, naming the field.
+    pub(crate) fn validate(&self) -> Result<(), Error> {
+        const DAY: Duration = Duration::from_secs(86_400);
+        const WEEK: Duration = Duration::from_secs(7 * 86_400);
+        let seconds = |d: Duration| format!("{:?}", d);
+        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
+            return Err(Error::invalid_input(
+                "retry.max_attempts",
+                self.max_attempts,
+                format!("1..={MAX_ATTEMPTS}"),
+            ));
+        }
+        for (field, value) in [
+            ("retry.max_delay", self.max_delay),
+            ("retry.max_retry_after", self.max_retry_after),
+        ] {
+            if value > DAY {
+                return Err(Error::invalid_input(
+                    field,
+                    seconds(value),
+                    "0s..=1 day (86400s)",
+                ));
+            }
+        }
+        if self.base_delay > self.max_delay {
+            return Err(Error::invalid_input(
+                "retry.base_delay",
+                seconds(self.base_delay),
+                format!("0s..=max_delay ({})", seconds(self.max_delay)),
+            ));
+        }
+        if self.max_elapsed > WEEK {
+            return Err(Error::invalid_input(
+                "retry.max_elapsed",
+                seconds(self.max_elapsed),
+                "0s..=1 week (604800s)",
+            ));
+        }
+        Ok(())
+    }
+
     /// `min(max_delay, base_delay * 2^(attempt - 1))`.
     fn backoff_bound(&self, attempt: u32) -> Duration {
         let factor = 2u32.saturating_pow(attempt.saturating_sub(1).min(30));
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }
+}
+
+/// `duration * factor` for a factor in `[0, 1]`, never more than `duration`, never panicking.
+fn scaled(duration: Duration, factor: f64) -> Duration {
+    Duration::try_from_secs_f64(duration.as_secs_f64() * factor)
+        .unwrap_or(duration)
+        .min(duration)
 }
 
 /// Reads `Retry-After`: delta seconds or an HTTP date, relative to `now`; clamped to a day
@@ -288,6 +374,20 @@ mod tests {
     }
 
     #[test]
+    fn a_retry_after_of_zero_still_waits_the_base_delay() {
+        let policy = RetryPolicy {
+            base_delay: Duration::from_millis(100),
+            ..RetryPolicy::default()
+        };
+        for jitter in [0.0, 0.5, 0.999] {
+            match policy.decide(1, &api(429, Some(Duration::ZERO)), START, jitter) {
+                RetryDecision::Retry(wait) => assert!(wait >= policy.base_delay, "{wait:?}"),
+                RetryDecision::Stop => panic!("a 429 is retried"),
+            }
+        }
+    }
+
+    #[test]
     fn no_delay_ignores_retry_after() {
         let policy = RetryPolicy::no_delay(3);
         assert_eq!(
@@ -313,5 +413,42 @@ mod tests {
             parse_retry_after("99999999", now),
             Some(Duration::from_secs(86_400))
         );
+    }
+
+    fn any_duration() -> impl proptest::strategy::Strategy<Value = Duration> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(Duration::ZERO),
+            Just(Duration::MAX),
+            any::<u64>().prop_map(Duration::from_nanos),
+            any::<u64>().prop_map(Duration::from_secs),
+        ]
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn decide_never_panics_and_never_waits_longer_than_its_maximum(
+            max_attempts in proptest::prelude::any::<u32>(),
+            base_delay in any_duration(),
+            max_delay in any_duration(),
+            max_retry_after in any_duration(),
+            max_elapsed in any_duration(),
+            attempt in proptest::prelude::any::<u32>(),
+            elapsed in any_duration(),
+            jitter in proptest::prop_oneof![
+                proptest::strategy::Just(f64::NAN),
+                proptest::strategy::Just(f64::INFINITY),
+                proptest::strategy::Just(-1.0),
+                proptest::prelude::any::<f64>(),
+                0.0..1.0f64,
+            ],
+            retry_after in proptest::option::of(any_duration()),
+        ) {
+            let policy = RetryPolicy { max_attempts, base_delay, max_delay, max_retry_after, max_elapsed };
+            let error = api(429, retry_after);
+            if let RetryDecision::Retry(wait) = policy.decide(attempt, &error, elapsed, jitter) {
+                proptest::prop_assert!(wait <= policy.max_wait(), "{:?} > {:?}", wait, policy.max_wait());
+            }
+        }
     }
 }

@@ -96,9 +96,7 @@ pub(crate) fn page_from_envelope(
         }
         .into_error());
     }
-    let items = body
-        .data
-        .unwrap_or_default()
+    let items = at_most_page_size(body.data.unwrap_or_default(), query)
         .into_iter()
         .zip(query.first_rank()..)
         .map(|(item, rank)| normalise(item, rank, None, Issues::default()))
@@ -156,7 +154,7 @@ pub(crate) fn decode_drifted(
         Some(Value::Array(items)) => items,
         Some(_) => return Err(Error::decode(status, "`data` is not a list", bytes)),
     };
-    let items = items
+    let items = at_most_page_size(items, query)
         .into_iter()
         .zip(query.first_rank()..)
         .map(|(item, rank)| rescue_item(item, rank))
@@ -167,6 +165,22 @@ pub(crate) fn decode_drifted(
         request_id,
         items,
     })
+}
+
+/// The items of a page, cut to the page size asked for: more would overlap the next page's
+/// ranks.
+fn at_most_page_size<T>(mut items: Vec<T>, query: &VideoRankingQuery) -> Vec<T> {
+    let size = usize::from(query.size());
+    if items.len() > size {
+        tracing::warn!(
+            page = query.page_number(),
+            page_size = size,
+            received = items.len(),
+            "the API sent more items than the page size; the extra ones were dropped"
+        );
+        items.truncate(size);
+    }
+    items
 }
 
 /// The error a non-success HTTP status reports: classified by the status, with what the

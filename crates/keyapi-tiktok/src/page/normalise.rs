@@ -184,7 +184,7 @@ pub(super) fn text(value: &Value) -> Option<String> {
 /// Unix seconds; values too large for seconds are taken as milliseconds.
 pub(super) fn parse_timestamp(s: &str) -> Option<Timestamp> {
     let n: i64 = s.trim().parse().ok()?;
-    if n.abs() >= 100_000_000_000 {
+    if n.unsigned_abs() >= 100_000_000_000 {
         Timestamp::from_millisecond(n).ok()
     } else {
         Timestamp::from_second(n).ok()

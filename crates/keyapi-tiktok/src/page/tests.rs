@@ -42,6 +42,19 @@ fn product_ids_keep_every_digit_in_every_shape() {
 }
 
 #[test]
+fn extreme_timestamps_are_recorded_not_panicked_on() {
+    for extreme in [
+        "-9223372036854775808",
+        "9223372036854775807",
+        "99999999999999999999",
+    ] {
+        let video = rescue(json!({ "video_id": "1", "create_time": extreme }));
+        assert_eq!(video.created_at, None, "{extreme}");
+        assert_eq!(video.issues.len(), 1, "{extreme}");
+    }
+}
+
+#[test]
 fn drifted_types_are_coerced_and_recorded_only_when_unusable() {
     let video = rescue(json!({
         "video_id": 7601397977986501919u64,

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test file uses a subset of the helpers")]
 
+pub(crate) mod raw;
+
 use std::fmt::Debug;
 
 use keyapi_tiktok::{

@@ -1,0 +1,284 @@
+//! One attempt at a page: in-flight permit, rate slot, credit, one HTTP request through the
+//! generated client with a capped body, and its outcome mapped to a page or an [`Error`].
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
+
+use keyapi_tiktok_openapi as openapi;
+use openapi::{ResponseHead, ResponseWatch, types};
+use reqwest::header::{self, HeaderMap};
+use url::Url;
+
+use crate::VideoRankingQuery;
+use crate::client::{Client, Inner};
+use crate::error::{ApiFailure, Error};
+use crate::page::{Page, decode_drifted, failure_from_body, page_from_envelope};
+use crate::retry::parse_retry_after;
+
+/// A page, and its body as received when a cache will store it.
+pub(crate) type Fetched = (Page, Option<Vec<u8>>);
+
+impl Client {
+    /// One HTTP request, counted as a credit when it may have been charged.
+    /// `keep_body`: return the body as received too (for a cache or a conformance report).
+    pub(crate) async fn attempt(
+        &self,
+        query: &VideoRankingQuery,
+        keep_body: bool,
+    ) -> Result<Fetched, Error> {
+        let inner = self.inner();
+        let credit = reserve_credit(inner)?;
+        // The permit first, then the slot: requests the semaphore releases together still
+        // leave one slot apart.
+        let _permit = match &inner.in_flight {
+            Some(semaphore) => Some(semaphore.acquire().await.map_err(|_| {
+                Error::invalid_input("max_in_flight", "closed", "an open request limit")
+            })?),
+            None => None,
+        };
+        if let Some(limiter) = &inner.rate_limit {
+            limiter.acquire().await;
+        }
+        inner.requests_sent.fetch_add(1, Ordering::Relaxed);
+        let watch = ResponseWatch::new(inner.max_response_bytes);
+        let charge = Charge {
+            inner,
+            watch: &watch,
+            credit: Some(credit),
+        };
+        let (date, region) = (query.date().to_string(), query.region());
+        let call = inner.api.get_api_v3_echotik_video_ranklist(
+            query
+                .ai_filter()
+                .map(|ai| if ai { "true" } else { "false" }),
+            &date,
+            i64::from(query.page_number()),
+            i64::from(query.size()),
+            query.category_id(),
+            query.period().code(),
+            region.as_str(),
+            query.rank_field().code(),
+        );
+        let result = watch.run(call).await;
+        let head = watch.head();
+        let result = match head.as_ref().filter(|head| head.status.is_redirection()) {
+            Some(head) => Err(redirect(head, &inner.base_url)),
+            None => match result {
+                Ok(response) => page_from_response(response, query, keep_body),
+                Err(error) => map_generated_error(error, head, query).await,
+            },
+        };
+        // The API charges what it accepted: any 2xx, unless its envelope reports a failure.
+        let refused = matches!(&result, Err(error) if error.api_failure().is_some());
+        charge.settle(!refused);
+        result
+    }
+}
+
+/// A spec-exact response as a page, or the error its envelope `code` reports.
+fn page_from_response(
+    response: openapi::ResponseValue<types::VideoRankingResponse>,
+    query: &VideoRankingQuery,
+    keep_body: bool,
+) -> Result<Fetched, Error> {
+    let status = response.status().as_u16();
+    let retry_after = retry_after(response.headers());
+    let envelope = response.into_inner();
+    // The spec-typed envelope, extra fields included, is the body as received.
+    let body = keep_body
+        .then(|| serde_json::to_vec(&envelope).ok())
+        .flatten();
+    let page = page_from_envelope(envelope, Some(status), query)
+        .map_err(|error| error.with_retry_after(retry_after))?;
+    Ok((page, body))
+}
+
+fn reserve_credit(inner: &Inner) -> Result<Reservation<'_>, Error> {
+    let Some(budget) = inner.credit_budget else {
+        return Ok(Reservation { counter: None });
+    };
+    let reserved = &inner.credits_reserved;
+    reserved
+        .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+            (n < budget).then_some(n + 1)
+        })
+        .map_err(|_| Error::BudgetExhausted { budget })?;
+    Ok(Reservation {
+        counter: Some(reserved),
+    })
+}
+
+/// A credit held for a request under way; released unless the request is charged.
+struct Reservation<'a> {
+    counter: Option<&'a AtomicU64>,
+}
+
+impl Drop for Reservation<'_> {
+    fn drop(&mut self) {
+        if let Some(counter) = self.counter {
+            counter.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// Settles the credit of one request: spent when it may have been charged, else released.
+/// Dropped unsettled (the caller stopped waiting), it counts the request as charged once a
+/// 2xx head has arrived, since the API may have charged it whatever happens to the body.
+struct Charge<'a> {
+    inner: &'a Inner,
+    watch: &'a ResponseWatch,
+    credit: Option<Reservation<'a>>,
+}
+
+impl Charge<'_> {
+    /// `accepted`: the outcome does not show the API refusing the request.
+    fn settle(mut self, accepted: bool) {
+        self.finish(accepted);
+    }
+
+    fn finish(&mut self, accepted: bool) {
+        let Some(mut credit) = self.credit.take() else {
+            return;
+        };
+        let success_head = self
+            .watch
+            .head()
+            .is_some_and(|head| head.status.is_success());
+        if success_head && accepted {
+            credit.counter = None; // kept: the credit is spent
+            self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+}
+
+impl Drop for Charge<'_> {
+    fn drop(&mut self) {
+        self.finish(true);
+    }
+}
+
+/// The error for a 3xx: its status and the host it pointed to, never the rest of the URL.
+fn redirect(head: &ResponseHead, base_url: &str) -> Error {
+    let location_host = head
+        .headers
+        .get(header::LOCATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|location| Url::parse(base_url).ok()?.join(location).ok())
+        .and_then(|url| {
+            url.host_str()
+                .map(|host| crate::error::bounded(host.to_owned(), 253))
+        });
+    Error::Redirect {
+        status: head.status.as_u16(),
+        location_host,
+    }
+}
+
+/// Maps what the generated client reports to this crate's errors; a body that did not fit
+/// the spec's types is rescued by the drift decoder instead.
+async fn map_generated_error(
+    error: openapi::Error<types::ErrorEnvelope>,
+    head: Option<ResponseHead>,
+    query: &VideoRankingQuery,
+) -> Result<Fetched, Error> {
+    use openapi::Error as E;
+    match error {
+        E::ErrorResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            let envelope = response.into_inner();
+            Err(ApiFailure {
+                status: Some(status),
+                code: envelope.code,
+                message: envelope.message.unwrap_or_default(),
+                request_id: envelope.request_id,
+                retry_after,
+            }
+            .into_error())
+        }
+        E::UnexpectedResponse(response) => {
+            let status = response.status().as_u16();
+            let retry_after = retry_after(response.headers());
+            let body = match response.bytes().await {
+                Ok(body) => body,
+                Err(source) => return Err(body_failure(source, head.as_ref())),
+            };
+            if (200..300).contains(&status) {
+                return Err(Error::decode(
+                    Some(status),
+                    "undocumented success status",
+                    &body,
+                ));
+            }
+            Err(failure_from_body(status, retry_after, &body))
+        }
+        // A body the spec's types could not decode: a drifted page, an envelope error, or
+        // a proxy's page on a documented status.
+        E::InvalidResponsePayload(body, _) => {
+            let status = head.as_ref().map(|head| head.status.as_u16());
+            let retry_after = head.and_then(|head| retry_after(&head.headers));
+            match status {
+                Some(status) if !(200..300).contains(&status) => {
+                    Err(failure_from_body(status, retry_after, &body))
+                }
+                _ => decode_drifted(&body, status, query)
+                    .map(|page| (page, Some(body.to_vec())))
+                    .map_err(|error| error.with_retry_after(retry_after)),
+            }
+        }
+        E::ResponseBodyError(source) => Err(body_failure(source, head.as_ref())),
+        E::CommunicationError(source) | E::InvalidUpgrade(source) => Err(Error::Transport {
+            timeout: source.is_timeout(),
+            source,
+        }),
+        E::InvalidRequest(message) | E::Custom(message) => Err(Error::invalid_input(
+            "request",
+            message,
+            "a request the generated client can build",
+        )),
+    }
+}
+
+/// A body that could not be read whole: too large, or else decided by the status when it
+/// is a failure (a cut 401 is still an authentication failure), or else a transport error.
+fn body_failure(source: reqwest::Error, head: Option<&ResponseHead>) -> Error {
+    let status = head.map(|head| head.status.as_u16());
+    if let Some(limit) = too_large(&source) {
+        return Error::ResponseTooLarge { status, limit };
+    }
+    match head {
+        Some(head) if !head.status.is_success() => ApiFailure {
+            status,
+            code: None,
+            message: if source.is_timeout() {
+                "the body timed out".to_owned()
+            } else {
+                "the body was cut short".to_owned()
+            },
+            request_id: None,
+            retry_after: retry_after(&head.headers),
+        }
+        .into_error(),
+        _ => Error::Transport {
+            timeout: source.is_timeout(),
+            source,
+        },
+    }
+}
+
+/// The cap a body crossed, when that is why reading it failed.
+fn too_large(error: &reqwest::Error) -> Option<u64> {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(current) = cause {
+        if let Some(too_large) = current.downcast_ref::<openapi::BodyTooLarge>() {
+            return Some(too_large.limit);
+        }
+        cause = current.source();
+    }
+    None
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(header::RETRY_AFTER)?.to_str().ok()?;
+    parse_retry_after(value, SystemTime::now())
+}
