@@ -30,7 +30,7 @@ pub use generated::*;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use progenitor_client::{ClientHooks, OperationInfo};
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_LENGTH, HeaderMap};
+use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderValue};
 
 /// The status line and headers of a response.
 #[derive(Clone, Debug)]
@@ -41,9 +41,10 @@ pub struct ResponseHead {
     pub headers: HeaderMap,
 }
 
-/// Watches the requests made inside [`ResponseWatch::run`]: records the head of the last
-/// response as soon as it arrives (still readable if the call is dropped mid-body), and
-/// fails a body once it grows past a cap, while it streams.
+/// Watches the requests made inside [`ResponseWatch::run`]: adds the `Authorization`
+/// header when it holds one, records the head of the last response as soon as it arrives
+/// (still readable if the call is dropped mid-body), and fails a body once it grows past a
+/// cap, while it streams.
 ///
 /// ```no_run
 /// # async fn run() {
@@ -62,6 +63,10 @@ pub struct ResponseHead {
 #[derive(Clone, Debug)]
 pub struct ResponseWatch {
     max_body_bytes: u64,
+    /// Sent on each request made inside `run`, so any `reqwest::Client` carries the key
+    /// without holding it in its default headers (`HeaderValue`'s `Debug` hides a
+    /// sensitive value).
+    authorization: Option<HeaderValue>,
     head: Arc<Mutex<Option<ResponseHead>>>,
 }
 
@@ -70,8 +75,17 @@ impl ResponseWatch {
     pub fn new(max_body_bytes: u64) -> ResponseWatch {
         ResponseWatch {
             max_body_bytes,
+            authorization: None,
             head: Arc::new(Mutex::new(None)),
         }
+    }
+
+    /// Sends `value` as the `Authorization` header of every request made inside
+    /// [`run`](ResponseWatch::run), replacing any the client would send. Mark it
+    /// sensitive (`HeaderValue::set_sensitive`) so reqwest never shows it.
+    pub fn with_authorization(mut self, value: HeaderValue) -> ResponseWatch {
+        self.authorization = Some(value);
+        self
     }
 
     /// Runs `call` (a request made with [`Client`]) under this watch.
@@ -180,14 +194,20 @@ impl HttpBody for CappedBody {
 impl ClientHooks for Client {
     async fn exec(
         &self,
-        request: reqwest::Request,
+        mut request: reqwest::Request,
         _info: &OperationInfo,
     ) -> reqwest::Result<reqwest::Response> {
-        let response = self.client().execute(request).await?;
-        // Outside `ResponseWatch::run` there is nowhere to record it, and no cap to keep.
+        // Outside `ResponseWatch::run` there is no key to add, nowhere to record the head
+        // and no cap to keep.
         let Ok(watch) = WATCH.try_with(ResponseWatch::clone) else {
-            return Ok(response);
+            return self.client().execute(request).await;
         };
+        if let Some(authorization) = &watch.authorization {
+            request
+                .headers_mut()
+                .insert(AUTHORIZATION, authorization.clone());
+        }
+        let response = self.client().execute(request).await?;
         *watch.slot() = Some(ResponseHead {
             status: response.status(),
             headers: response.headers().clone(),

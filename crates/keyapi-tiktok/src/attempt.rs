@@ -40,7 +40,8 @@ impl Client {
             limiter.acquire().await;
         }
         inner.requests_sent.fetch_add(1, Ordering::Relaxed);
-        let watch = ResponseWatch::new(inner.max_response_bytes);
+        let watch = ResponseWatch::new(inner.max_response_bytes)
+            .with_authorization(inner.authorization.clone());
         let charge = Charge {
             inner,
             watch: &watch,

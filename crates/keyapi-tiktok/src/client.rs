@@ -7,7 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use keyapi_tiktok_openapi as openapi;
-use reqwest::header::{self, HeaderMap};
+use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -80,6 +80,7 @@ pub struct ClientBuilder {
     max_in_flight: Option<usize>,
     credit_budget: Option<u64>,
     max_response_bytes: u64,
+    http_client: Option<reqwest::Client>,
     cache: Option<Cache>,
 }
 
@@ -95,6 +96,7 @@ impl Default for ClientBuilder {
             max_in_flight: None,
             credit_budget: None,
             max_response_bytes: DEFAULT_MAX_RESPONSE_BYTES,
+            http_client: None,
             cache: None,
         }
     }
@@ -188,12 +190,72 @@ impl ClientBuilder {
         self
     }
 
+    /// Send requests with this `reqwest::Client` (custom roots, a proxy, middleware in an
+    /// instrumented client) instead of one the builder makes.
+    ///
+    /// The crate then no longer sets the client's own options: its timeouts
+    /// ([`timeout`](ClientBuilder::timeout) and
+    /// [`connect_timeout`](ClientBuilder::connect_timeout) are ignored, though the retry
+    /// loop still counts `timeout` against the policy's total time), its redirect policy
+    /// (reqwest's default follows redirects, dropping the key when the host changes; use
+    /// `reqwest::redirect::Policy::none()` so a redirect stays an error) and its proxies
+    /// (reqwest's default reads `HTTP_PROXY`, which for a plain-http loopback URL would see
+    /// the key).
+    ///
+    /// It still enforces everything else: the key is added to each request as a sensitive
+    /// header (never in the client's default headers), only over https or plain http to
+    /// loopback; bodies are capped; retries, rate limits, budgets and the cache work as
+    /// usual. Start from [`http_client_builder`](crate::http_client_builder) to keep this
+    /// crate's TLS stack.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let http = keyapi_tiktok::http_client_builder()?
+    ///     .timeout(Duration::from_secs(10))
+    ///     .redirect(keyapi_tiktok::reqwest::redirect::Policy::none())
+    ///     .build()?;
+    /// let client = keyapi_tiktok::Client::builder().api_key("k").http_client(http).build()?;
+    /// # let _ = client;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+
     /// Serve repeated queries from this disk cache (off by default); see [`Cache`] for
     /// what is kept and for how long.
     #[cfg(feature = "cache")]
     pub fn cache(mut self, cache: Cache) -> Self {
         self.cache = Some(cache);
         self
+    }
+
+    /// The client made when none is given: this crate's TLS stack, timeouts, no redirects,
+    /// and no proxy for plain http.
+    fn own_http_client(&self, base_url: &str) -> Result<reqwest::Client, Error> {
+        let http = crate::tls::http_client_builder()?
+            .user_agent(concat!(
+                env!("CARGO_PKG_NAME"),
+                "/",
+                env!("CARGO_PKG_VERSION")
+            ))
+            .timeout(self.timeout)
+            .connect_timeout(self.connect_timeout)
+            // A redirect could take the key to another server, and its page would be
+            // counted and cached as the API's.
+            .redirect(reqwest::redirect::Policy::none());
+        // A proxy for plain http would read the key; over https it only sees a tunnel.
+        let http = if base_url.starts_with("http://") {
+            http.no_proxy()
+        } else {
+            http
+        };
+        http.build().map_err(|source| Error::Transport {
+            timeout: false,
+            source,
+        })
     }
 
     /// Checks the configuration and builds the client.
@@ -215,33 +277,15 @@ impl ClientBuilder {
             ));
         }
         self.check_ranges()?;
-        let mut headers = HeaderMap::new();
-        headers.insert(header::AUTHORIZATION, key.header_value()?);
-        let http = crate::tls::http_client_builder()?
-            .default_headers(headers)
-            .user_agent(concat!(
-                env!("CARGO_PKG_NAME"),
-                "/",
-                env!("CARGO_PKG_VERSION")
-            ))
-            .timeout(self.timeout)
-            .connect_timeout(self.connect_timeout)
-            // A redirect could take the key to another server, and its page would be
-            // counted and cached as the API's.
-            .redirect(reqwest::redirect::Policy::none());
-        // A proxy for plain http would read the key; over https it only sees a tunnel.
-        let http = if base_url.starts_with("http://") {
-            http.no_proxy()
-        } else {
-            http
+        let authorization = key.header_value()?;
+        let http = match self.http_client {
+            Some(ref http) => http.clone(),
+            None => self.own_http_client(&base_url)?,
         };
-        let http = http.build().map_err(|source| Error::Transport {
-            timeout: false,
-            source,
-        })?;
         Ok(Client {
             inner: Arc::new(Inner {
                 api: openapi::Client::new_with_client(&base_url, http),
+                authorization,
                 base_url,
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,
@@ -282,6 +326,9 @@ pub struct Client {
 
 pub(crate) struct Inner {
     pub(crate) api: openapi::Client,
+    /// `Bearer <key>`, marked sensitive; added to each request by the generated crate's
+    /// hook, so a client passed to `http_client` never holds it.
+    pub(crate) authorization: HeaderValue,
     pub(crate) base_url: String,
     /// The timeout of one attempt, counted by the retry loop against `max_elapsed`.
     pub(crate) timeout: Duration,

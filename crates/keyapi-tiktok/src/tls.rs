@@ -19,7 +19,9 @@ pub(crate) const ENABLED: bool = cfg!(any(
     feature = "native-tls"
 ));
 
-/// A `reqwest` client builder set up with this crate's TLS stack and nothing else.
+/// A `reqwest` client builder set up with this crate's TLS stack and nothing else: start
+/// from it when you pass your own client to
+/// [`ClientBuilder::http_client`](crate::ClientBuilder::http_client).
 ///
 /// With the default `rustls` feature, reqwest is built without a crypto provider of its
 /// own, so `reqwest::Client::new()` would panic when it reaches TLS unless your program
@@ -29,7 +31,8 @@ pub(crate) const ENABLED: bool = cfg!(any(
 /// let http = keyapi_tiktok::http_client_builder()?
 ///     .connect_timeout(std::time::Duration::from_secs(3))
 ///     .build()?;
-/// # let _ = http;
+/// let client = keyapi_tiktok::Client::builder().api_key("k").http_client(http).build()?;
+/// # let _ = client;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 ///

@@ -202,7 +202,8 @@ fn out_of_range_settings_are_refused_at_build_naming_the_setting() {
         ),
     ];
     for (setting, builder) in cases {
-        let result = std::panic::catch_unwind(move || builder.build());
+        let result =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(move || builder.build()));
         if let Ok(Err(error)) = &result {
             let shown = error.to_string();
             assert!(shown.len() < 200, "{setting}: {shown}");
