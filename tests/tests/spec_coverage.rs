@@ -280,7 +280,8 @@ async fn the_client_sends_exactly_the_mapped_parameters() {
 async fn the_wire_values_are_the_documented_codes() {
     let spec = spec_json();
     let example = response_example(&spec, 200);
-    let cases: [(&str, VideoRankingQuery, &[(&str, &str)]); 2] = [
+    type WireValues = &'static [(&'static str, &'static str)];
+    let cases: [(&str, VideoRankingQuery, WireValues); 2] = [
         (
             "minimal query",
             minimal_query(),
@@ -613,9 +614,9 @@ fn distinctive(wire: &str, baseline: Option<&Value>) -> Value {
             }
             link if link.starts_with("http") => format!("{link}?distinct={wire}"),
             // The JSON-in-a-string lists: another product id, another category id.
-            list if list.starts_with('[') => list
-                .replace("695003", "699999")
-                .replace("601450", "609999"),
+            list if list.starts_with('[') => {
+                list.replace("695003", "699999").replace("601450", "609999")
+            }
             other => format!("{other} ({wire})"),
         }),
         Some(other) => panic!("`{wire}` has an example value of an unexpected kind: {other}"),

@@ -504,7 +504,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_refused_connection_is_not_taken_for_tls_whatever_the_url_says() {
-        let refused = crate::tls::http_client_builder()
+        let refused = crate::http_client_builder()
             .unwrap()
             .no_proxy()
             .build()

@@ -61,35 +61,24 @@
     )
 )]
 
-mod api_key;
-mod attempt;
-mod base_url;
-#[cfg(feature = "cache")]
+#[cfg_attr(not(feature = "cache"), path = "cache/off.rs")]
 mod cache;
-#[cfg(not(feature = "cache"))]
-#[path = "cache_off.rs"]
-mod cache;
-#[cfg(feature = "cache")]
-mod cache_dir;
 mod client;
 mod conformance;
 mod error;
 mod page;
-mod paginate;
 mod query;
-mod rate_limit;
+mod ranking;
 mod retry;
-mod tls;
 
 // Crates whose types appear in this crate's API, so callers name the same versions.
 pub use {futures, jiff, reqwest, serde_json, url};
 
-pub use api_key::ApiKey;
 #[cfg(feature = "cache")]
 pub use cache::{Cache, CacheStats, SETTLE_DAYS};
 pub use client::{
-    API_KEY_ENV, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES,
-    Usage,
+    API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL,
+    DEFAULT_MAX_RESPONSE_BYTES, Usage, http_client_builder,
 };
 pub use conformance::{ConformanceReport, DOCUMENTED_CODES, Drift, ENVELOPE_FIELDS};
 pub use error::{ApiFailure, Error};
@@ -97,10 +86,9 @@ pub use page::{
     FieldIssue, FieldMapping, HistoryTotals, MediaUrl, Page, ProductCategory, ProductId,
     RankedVideo, SalesMethod,
 };
-pub use paginate::Ranking;
 pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
+pub use ranking::Ranking;
 pub use retry::{RetryDecision, RetryPolicy};
-pub use tls::http_client_builder;
 
 /// The spec's own 200 example as a page, for the examples in this documentation.
 #[doc(hidden)]

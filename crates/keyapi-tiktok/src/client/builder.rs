@@ -1,56 +1,22 @@
-//! The client: configuration, and one page fetched with retries, rate limits and credit
-//! accounting.
+//! Configuring a [`Client`]: every setting, its range checked at `build()`, and the
+//! `reqwest` client the builder makes when the caller brings none.
 
-use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::time::Duration;
 
 use keyapi_tiktok_openapi as openapi;
-use reqwest::header::HeaderValue;
 use tokio::sync::Semaphore;
-use tokio::time::Instant;
-use tracing::Instrument;
 
-use crate::VideoRankingQuery;
-use crate::api_key::ApiKey;
-use crate::attempt::Fetched;
-use crate::base_url::checked_base_url;
+use super::base_url::checked_base_url;
+use super::rate_limit::RateLimiter;
+use super::{
+    API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, DEFAULT_BASE_URL, DEFAULT_MAX_RESPONSE_BYTES, Inner,
+    tls,
+};
 use crate::cache::Cache;
 use crate::error::Error;
-use crate::page::Page;
-use crate::rate_limit::RateLimiter;
-use crate::retry::{RetryDecision, RetryPolicy};
-
-/// Where the API lives unless told otherwise.
-pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
-/// The environment variable holding the API key.
-pub const API_KEY_ENV: &str = "KEYAPI_API_KEY";
-/// The environment variable that overrides the base URL.
-pub const BASE_URL_ENV: &str = "KEYAPI_BASE_URL";
-/// The default cap on a response body: 8 MiB.
-pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
-
-/// Credits and requests a client (and all its clones) has used so far.
-///
-/// Counted conservatively, never fewer credits than were charged: the API charges the
-/// requests it accepts, and an accepted request whose body is then lost cannot be told
-/// from one that was not. So `credits_spent` counts every response with a 2xx status,
-/// from the moment its head arrives, except those whose envelope reports a failure `code`
-/// (`{"code": 429, …}`, not charged). That includes a 2xx whose body is cut, times out,
-/// is too large or cannot be decoded, and one whose call was dropped mid-body (a stream
-/// dropped with pages in flight). Non-2xx responses (4xx, 5xx, 3xx) and requests that got
-/// no response are not counted. The [`credit_budget`](ClientBuilder::credit_budget) is
-/// held against the same count, one credit per attempt, so a retry needs budget too.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Usage {
-    /// Responses that may have been charged, as described above.
-    pub credits_spent: u64,
-    /// HTTP requests sent, retries included.
-    pub requests_sent: u64,
-    /// Pages served from the [`Cache`] (free).
-    pub cache_hits: u64,
-}
+use crate::retry::RetryPolicy;
 
 /// Configures a [`Client`].
 ///
@@ -235,7 +201,7 @@ impl ClientBuilder {
     /// The client made when none is given: this crate's TLS stack, timeouts, no redirects,
     /// and no proxy for plain http.
     fn own_http_client(&self, base_url: &str) -> Result<reqwest::Client, Error> {
-        let http = crate::tls::http_client_builder()?
+        let http = tls::http_client_builder()?
             .user_agent(concat!(
                 env!("CARGO_PKG_NAME"),
                 "/",
@@ -268,7 +234,7 @@ impl ClientBuilder {
             )
         })?;
         let base_url = checked_base_url(&self.base_url)?;
-        if !crate::tls::ENABLED && base_url.starts_with("https:") {
+        if !tls::ENABLED && base_url.starts_with("https:") {
             return Err(Error::invalid_input(
                 "base_url",
                 &base_url,
@@ -300,214 +266,6 @@ impl ClientBuilder {
                 cache_hits: AtomicU64::new(0),
             }),
         })
-    }
-}
-
-/// A KeyAPI TikTok video-ranking client. Cheap to clone: clones share connections, rate
-/// limits, the credit budget and the usage counters.
-///
-/// ```no_run
-/// use keyapi_tiktok::{Client, Period, RankField, VideoRankingQuery};
-///
-/// # async fn run() -> Result<(), keyapi_tiktok::Error> {
-/// let client = Client::from_env()?;
-/// let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
-/// let page = client.video_ranking_page(&query).await?;
-/// for video in &page.items {
-///     println!("#{} {} {:?} views", video.rank, video.video_url(), video.views);
-/// }
-/// println!("credits spent: {}", client.usage().credits_spent);
-/// # Ok(()) }
-/// ```
-#[derive(Clone)]
-pub struct Client {
-    inner: Arc<Inner>,
-}
-
-pub(crate) struct Inner {
-    pub(crate) api: openapi::Client,
-    /// `Bearer <key>`, marked sensitive; added to each request by the generated crate's
-    /// hook, so a client passed to `http_client` never holds it.
-    pub(crate) authorization: HeaderValue,
-    pub(crate) base_url: String,
-    /// The timeout of one attempt, counted by the retry loop against `max_elapsed`.
-    pub(crate) timeout: Duration,
-    pub(crate) max_response_bytes: u64,
-    pub(crate) retry: RetryPolicy,
-    pub(crate) rate_limit: Option<RateLimiter>,
-    pub(crate) in_flight: Option<Semaphore>,
-    pub(crate) credit_budget: Option<u64>,
-    pub(crate) cache: Option<Cache>,
-    pub(crate) credits_spent: AtomicU64,
-    /// Credits spent plus those held by requests under way, for the budget.
-    pub(crate) credits_reserved: AtomicU64,
-    pub(crate) requests_sent: AtomicU64,
-    pub(crate) cache_hits: AtomicU64,
-}
-
-impl fmt::Debug for Client {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Client")
-            .field("base_url", &self.inner.base_url)
-            .field("api_key", &"<redacted>")
-            .field("retry", &self.inner.retry)
-            .field("usage", &self.usage())
-            .finish_non_exhaustive()
-    }
-}
-
-impl Client {
-    /// A builder with defaults: see [`ClientBuilder`].
-    pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
-    }
-
-    /// A client configured from `KEYAPI_API_KEY` and, when set, `KEYAPI_BASE_URL`.
-    pub fn from_env() -> Result<Client, Error> {
-        ClientBuilder::from_env().build()
-    }
-
-    pub(crate) fn inner(&self) -> &Inner {
-        &self.inner
-    }
-
-    /// The base URL requests go to.
-    pub fn base_url(&self) -> &str {
-        &self.inner.base_url
-    }
-
-    /// Credits spent and requests sent so far, by this client and its clones.
-    pub fn usage(&self) -> Usage {
-        Usage {
-            credits_spent: self.inner.credits_spent.load(Ordering::Relaxed),
-            requests_sent: self.inner.requests_sent.load(Ordering::Relaxed),
-            cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
-        }
-    }
-
-    /// Fetches one page of the ranking. The query is validated first (an invalid one
-    /// costs nothing); failures are retried as the client's [`RetryPolicy`] says.
-    ///
-    /// ```no_run
-    /// # use keyapi_tiktok::*;
-    /// # async fn run(client: Client) -> Result<(), Error> {
-    /// let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), Region::new("US")?, RankField::Sales, Period::Daily).page(2);
-    /// let page = client.video_ranking_page(&query).await?;
-    /// assert!(page.items.iter().all(|video| (11..=20).contains(&video.rank)));
-    /// # Ok(()) }
-    /// ```
-    pub async fn video_ranking_page(&self, query: &VideoRankingQuery) -> Result<Page, Error> {
-        query.validate()?;
-        let span = tracing::info_span!(
-            "video_ranking_page",
-            date = %query.date(),
-            region = %query.region(),
-            by = %query.rank_field(),
-            period = %query.period(),
-            page = query.page_number(),
-            page_size = query.size(),
-        );
-        async {
-            if !query.date_starts_period() {
-                tracing::warn!(
-                    "{} rankings are reported to be dated {}; {} may return an empty ranking",
-                    query.period(),
-                    query.period().start_of_period(query.date()),
-                    query.date(),
-                );
-            }
-            let cache = self.inner.cache.as_ref();
-            if let Some(cache) = cache
-                && let Some(page) = cache.get(&self.inner.base_url, query).await
-            {
-                self.inner.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(page);
-            }
-            let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
-            if let (Some(cache), Some(body)) = (cache, body) {
-                cache.put(&self.inner.base_url, query, &body, &page).await;
-            }
-            Ok(page)
-        }
-        .instrument(span)
-        .await
-    }
-
-    /// One page's body as received, for [`ConformanceReport`](crate::ConformanceReport):
-    /// validated, budgeted, retried and counted like [`Client::video_ranking_page`], never
-    /// answered from the cache.
-    pub(crate) async fn video_ranking_body(
-        &self,
-        query: &VideoRankingQuery,
-    ) -> Result<Vec<u8>, Error> {
-        query.validate()?;
-        let (_, body) = self.fetch_with_retries(query, true).await?;
-        body.ok_or_else(|| Error::decode(Some(200), "the page could not be re-encoded", b""))
-    }
-
-    /// The page, and its body as received when `keep_body` (a cache will store it).
-    async fn fetch_with_retries(
-        &self,
-        query: &VideoRankingQuery,
-        keep_body: bool,
-    ) -> Result<Fetched, Error> {
-        let started = Instant::now();
-        let mut attempt = 1;
-        loop {
-            let span = tracing::debug_span!(
-                "attempt",
-                attempt,
-                status = tracing::field::Empty,
-                code = tracing::field::Empty,
-                request_id = tracing::field::Empty,
-            );
-            let result = self
-                .attempt(query, keep_body)
-                .instrument(span.clone())
-                .await;
-            match &result {
-                Ok((page, _)) => {
-                    span.record("status", 200).record("code", 0);
-                    if let Some(id) = &page.request_id {
-                        span.record("request_id", id.as_str());
-                    }
-                }
-                Err(error) => {
-                    if let Some(status) = error.status() {
-                        span.record("status", status);
-                    }
-                    if let Some(code) = error.code() {
-                        span.record("code", code);
-                    }
-                    if let Some(id) = error.request_id() {
-                        span.record("request_id", id);
-                    }
-                }
-            }
-            let error = match result {
-                Ok(page) => return Ok(page),
-                Err(error) => error,
-            };
-            match self.inner.retry.decide(
-                attempt,
-                &error,
-                // The next attempt may take its whole timeout.
-                started.elapsed().saturating_add(self.inner.timeout),
-                fastrand::f64(),
-            ) {
-                RetryDecision::Stop => return Err(error),
-                RetryDecision::Retry(wait) => {
-                    tracing::warn!(
-                        attempt,
-                        wait_ms = wait.as_millis() as u64,
-                        kind = error.kind(),
-                        "retrying after: {error}"
-                    );
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-            }
-        }
     }
 }
 

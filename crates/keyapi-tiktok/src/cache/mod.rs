@@ -1,6 +1,8 @@
 //! An opt-in disk cache of successful pages, so a ranking that can no longer change never
 //! costs a credit twice.
 
+mod dir;
+
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,7 +12,7 @@ use jiff::civil::Date;
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
-use crate::cache_dir::{self, Refusal, Survey};
+use self::dir::{Refusal, Survey};
 use crate::{Error, Page, Period, VideoRankingQuery};
 
 /// Days after a period ends before its ranking is taken as final: rankings are published
@@ -152,7 +154,7 @@ impl Cache {
     /// The directory checked (and created and tagged when needed); the error names the
     /// directory and the reason.
     fn check(&self) -> Result<(), String> {
-        cache_dir::prepare(&self.dir)
+        dir::prepare(&self.dir)
             .map_err(|refusal| format!("the cache directory {} {refusal}", self.dir.display()))
     }
 
@@ -183,7 +185,7 @@ impl Cache {
     pub async fn stats(&self) -> Result<CacheStats, Error> {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || {
-            if cache_dir::survey(&dir)? == Survey::Missing || !dir.join("index-v5").exists() {
+            if dir::survey(&dir)? == Survey::Missing || !dir.join("index-v5").exists() {
                 return Ok(CacheStats::default());
             }
             let io = |error: cacache::Error| Refusal::Io(error.to_string());
@@ -206,7 +208,7 @@ impl Cache {
     /// already clear.
     pub async fn clear(&self) -> Result<(), Error> {
         let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || cache_dir::clear(&dir))
+        tokio::task::spawn_blocking(move || dir::clear(&dir))
             .await
             .map_err(|error| self.error("clear", error))?
             .map_err(|refusal| self.refused("clear", refusal))
