@@ -2,12 +2,10 @@
 //! and error lines that terminals do not obey and that stay aligned with wide characters,
 //! JSON exactly as received, and a closed stderr that costs no data.
 
-mod common;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use tokio::io::AsyncReadExt;
 use unicode_width::UnicodeWidthStr;

@@ -1,12 +1,10 @@
 //! The `keyapi-tiktok` binary run for real against local wiremock servers: what it prints
 //! in every format, what it sends, how it fails, and that the key never shows.
 
-mod common;
-
 use std::collections::HashMap;
 use std::time::Duration;
 
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};

@@ -1,14 +1,12 @@
 //! Settings that could leak the key or panic: proxies from the environment, base URLs
 //! with secrets or fragments, rates and limits out of range.
 
-mod common;
-
 use std::process::Command;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use common::raw::read_request_head;
-use common::{assert_secret_free, builder, mount_any, page, query};
+use crate::common::raw::read_request_head;
+use crate::common::{assert_secret_free, builder, mount_any, page, query};
 use keyapi_tiktok::{Error, RetryPolicy};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpListener;
@@ -52,7 +50,12 @@ async fn fake_proxy() -> (String, Arc<Mutex<Vec<String>>>) {
 /// Runs [`proxy_child_request`] against `base_url` with every proxy variable set to `proxy`.
 fn run_child_through(proxy: &str, base_url: &str) {
     let status = Command::new(std::env::current_exe().expect("the test binary"))
-        .args(["proxy_child_request", "--exact", "--ignored", "--quiet"])
+        .args([
+            "safe_configuration::proxy_child_request",
+            "--exact",
+            "--ignored",
+            "--quiet",
+        ])
         .env(CHILD_BASE_URL, base_url)
         .env_remove("NO_PROXY")
         .env_remove("no_proxy")

@@ -2,9 +2,7 @@
 //! other items. (`RetryPolicy::decide` has its own in `src/retry.rs`, where errors with any
 //! `Retry-After` can be made.)
 
-mod common;
-
-use common::{envelope, item, query};
+use crate::common::{envelope, item, query};
 use keyapi_tiktok::{Page, RankedVideo};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -54,8 +52,8 @@ proptest! {
         let page = Page::from_body(body.as_bytes(), &query()).expect("the page survives");
         prop_assert_eq!(page.items.len(), 3);
         prop_assert_eq!(page.items[0].rank, 1);
-        prop_assert_eq!(&page.items[0].video_id, &common::video_id(1));
-        prop_assert_eq!(&page.items[2].video_id, &common::video_id(3));
+        prop_assert_eq!(&page.items[0].video_id, &crate::common::video_id(1));
+        prop_assert_eq!(&page.items[2].video_id, &crate::common::video_id(3));
         prop_assert!(page.items[0].issues.is_empty());
         prop_assert!(page.items[2].issues.is_empty());
     }

@@ -1,9 +1,7 @@
 //! `-v`/`-vv` and `RUST_LOG`: retries, waits and cache activity become visible on stderr,
 //! with a summary at the end; never the key, and nothing with `--quiet`.
 
-mod common;
-
-use common::*;
+use crate::common::*;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer};
 

@@ -1,9 +1,7 @@
 //! `ClientBuilder::http_client`: a caller's own `reqwest::Client` carries the requests,
 //! while the crate still adds the key itself and keeps its other rules.
 
-mod common;
-
-use common::{API_KEY, ENDPOINT, builder, hits, mount_page, page, query};
+use crate::common::{API_KEY, ENDPOINT, builder, hits, mount_page, page, query};
 use keyapi_tiktok::Error;
 use keyapi_tiktok::reqwest::header::{AUTHORIZATION, HeaderMap, HeaderValue};
 use wiremock::MockServer;

@@ -1,12 +1,10 @@
 //! Retries, rate limits, credit budgets and page streams, pinned by exact request counts.
 
-mod common;
-
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{
+use crate::common::{
     builder, envelope, error_envelope, failure, hits, mount_any, mount_page, page, query,
     retrying_client, usage, video_id,
 };
@@ -159,7 +157,7 @@ async fn read_request_head(socket: &mut TcpStream) {
 
 #[tokio::test]
 async fn a_dropped_connection_is_retried() {
-    let items: Vec<Value> = (1..=10).map(common::item).collect();
+    let items: Vec<Value> = (1..=10).map(crate::common::item).collect();
     let body = envelope(Value::Array(items)).to_string();
     let (url, accepted) = server_dropping_the_first_connection(body).await;
     let client = builder(&url)

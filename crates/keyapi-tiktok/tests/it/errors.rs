@@ -2,12 +2,10 @@
 //! it with the HTTP status or with the envelope code; invalid input costs no request; the
 //! API key never shows.
 
-mod common;
-
 use std::mem::discriminant;
 use std::time::{Duration, Instant};
 
-use common::{builder, error_envelope, failure, hits, mount_any, query, usage};
+use crate::common::{builder, error_envelope, failure, hits, mount_any, query, usage};
 use futures::StreamExt;
 use keyapi_tiktok::{Error, Region};
 use wiremock::{MockServer, ResponseTemplate};
@@ -316,7 +314,7 @@ async fn a_refused_connection_is_a_retryable_transport_error() {
 #[tokio::test]
 async fn a_slow_response_past_the_timeout_is_a_retryable_timeout_error() {
     let server = MockServer::start().await;
-    let slow = common::page(1, 10).set_delay(Duration::from_secs(5));
+    let slow = crate::common::page(1, 10).set_delay(Duration::from_secs(5));
     mount_any(&server, slow, 1).await;
     let timeout = Duration::from_millis(300);
     let client = builder(&server.uri())

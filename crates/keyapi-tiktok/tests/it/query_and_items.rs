@@ -1,11 +1,9 @@
 //! What goes on the wire for a query, and how every stringly or drifted field of the
 //! response comes back typed.
 
-mod common;
-
 use std::collections::BTreeMap;
 
-use common::{
+use crate::common::{
     API_KEY, ENDPOINT, builder, envelope, item, mount_any, mount_page, page, query, video_id,
 };
 use jiff::Timestamp;
@@ -148,7 +146,7 @@ async fn the_key_is_sent_as_a_bearer_header_only_and_the_user_agent_names_the_cr
 #[tokio::test]
 async fn the_spec_example_item_has_every_stringly_field_typed() {
     // The spec's 200 example, verbatim; served for page 3 so its rank is 21.
-    let body = include_str!("../src/spec_example_200.json");
+    let body = include_str!("../../src/spec_example_200.json");
     let body = ResponseTemplate::new(200).set_body_raw(body, "application/json");
     let mut page = fetch(body, &query().page(3)).await;
     assert_eq!(

@@ -2,11 +2,9 @@
 //! what the tool wrote, a new directory is private and tagged, and a directory others can
 //! write is never used.
 
-mod common;
-
 use std::path::Path;
 
-use common::*;
+use crate::common::*;
 
 /// Files a user keeps in a directory that is not a cache.
 fn plant_user_files(dir: &Path) {

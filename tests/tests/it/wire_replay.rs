@@ -203,7 +203,7 @@ async fn representative_queries_send_the_snapshotted_requests() {
 #[test]
 fn the_crates_copy_of_the_200_example_matches_the_spec() {
     let copy: Value = serde_json::from_str(include_str!(
-        "../../crates/keyapi-tiktok/src/spec_example_200.json"
+        "../../../crates/keyapi-tiktok/src/spec_example_200.json"
     ))
     .expect("the copy is JSON");
     assert_eq!(copy, response_example(&spec_json(), 200));

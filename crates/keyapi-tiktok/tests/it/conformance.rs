@@ -69,7 +69,7 @@ async fn the_spec_example_conforms_live_and_from_a_file() {
     assert_eq!((report.pages(), report.items()), (1, 1));
     assert_eq!(fake.credits_spent(), 1);
 
-    let body = include_bytes!("../src/spec_example_200.json");
+    let body = include_bytes!("../../src/spec_example_200.json");
     assert_eq!(file_report(body).expect("a report").drift(), []);
 }
 

@@ -134,7 +134,7 @@ async fn drifted_pages_name_each_kind_of_drift_and_exit_1() {
 
 #[tokio::test]
 async fn a_saved_body_needs_no_key_and_no_network() {
-    let body = include_bytes!("../../keyapi-tiktok/src/spec_example_200.json");
+    let body = include_bytes!("../../../keyapi-tiktok/src/spec_example_200.json");
     let file = saved(body);
     let path = file.path().to_str().expect("a UTF-8 path");
     // An unroutable base URL: any request would fail, so none is made.

@@ -2,13 +2,11 @@
 //! endless, pages repeated, redirects, huge messages. Credits are counted conservatively,
 //! nothing is retried that cannot succeed, nothing grows without bound.
 
-mod common;
-
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::raw::{self, Reply};
-use common::{
+use crate::common::raw::{self, Reply};
+use crate::common::{
     builder, envelope, error_envelope, failure, hits, item, mount_any, mount_page, page, query,
     usage,
 };

@@ -1,0 +1,10 @@
+//! The `keyapi-tiktok` command's integration tests, in one binary: each runs the built
+//! command against a wiremock server (or none) and checks its output and exit status.
+
+mod cache;
+mod cli;
+mod common;
+mod conformance;
+mod manual;
+mod output_safety;
+mod verbose;

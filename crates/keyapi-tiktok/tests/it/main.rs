@@ -1,0 +1,13 @@
+//! The library's integration tests, in one binary so the crate is linked once: wiremock
+//! servers and raw TCP listeners stand in for KeyAPI.
+
+mod cache;
+mod common;
+mod conformance;
+mod errors;
+mod hostile_upstream;
+mod own_http_client;
+mod properties;
+mod query_and_items;
+mod retries_and_paging;
+mod safe_configuration;

@@ -1,0 +1,6 @@
+//! The drift tests, in one binary: the spec's examples replayed on the wire (insta
+//! snapshots), spec coverage of the typed API, the conformance reference.
+
+mod conformance_reference;
+mod spec_coverage;
+mod wire_replay;
