@@ -1,13 +1,13 @@
 //! Tests that the documentation of the record fields cannot drift from the code: the
 //! field list in `videos --help`, the CSV columns, `RankedVideo::FIELDS` and the field
-//! table in the README must agree.
+//! table in the library's README (`crates/keyapi-tiktok/README.md`) must agree.
 
 use keyapi_tiktok::RankedVideo;
 
 use crate::args::VIDEOS_AFTER_HELP;
 use crate::output::CSV_COLUMNS;
 
-const README: &str = include_str!("../../../README.md");
+const README: &str = include_str!("../../keyapi-tiktok/README.md");
 
 /// The record field a `FIELDS` entry ends up in: `history.views` → `history_views`.
 fn record_field(field: &str) -> String {
