@@ -2,9 +2,11 @@
 //! command against a wiremock server (or none) and checks its output and exit status.
 
 mod cache;
+mod cached_runs;
 mod cli;
 mod common;
 mod conformance;
+mod exit_status;
 mod manual;
 mod output_safety;
 mod verbose;
