@@ -41,6 +41,9 @@ pub(crate) const ENABLED: bool = cfg!(any(
 /// [`Error::InvalidInput`] when the platform's certificate verifier cannot be set up.
 pub fn http_client_builder() -> Result<reqwest::ClientBuilder, Error> {
     let builder = reqwest::Client::builder();
+    // reqwest itself would prefer native-tls whenever that feature is on: say which wins.
+    #[cfg(feature = "rustls-aws-lc")]
+    let builder = builder.tls_backend_rustls();
     #[cfg(all(feature = "rustls", not(feature = "rustls-aws-lc")))]
     let builder = builder.tls_backend_preconfigured(ring_config()?);
     Ok(builder)
