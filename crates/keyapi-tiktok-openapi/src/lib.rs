@@ -14,7 +14,9 @@
 //! of it), run through progenitor's `exec` hook: progenitor's
 //! [`Error::InvalidResponsePayload`] keeps the body of a response it could not decode but
 //! not its status or headers, which a caller needs to tell an HTML 500 from an HTML 200;
-//! and progenitor reads whole bodies, which a caller needs to cap while they stream.
+//! progenitor reads whole bodies, which a caller needs to cap while they stream; and
+//! progenitor always decodes a success body into the generated type, which a caller with a
+//! faster decoder of its own can divert ([`ResponseWatch::diverting_success_bodies`]).
 
 #[rustfmt::skip]
 #[allow(missing_docs, unreachable_pub, clippy::all)]
@@ -68,7 +70,12 @@ pub struct ResponseWatch {
     /// sensitive value).
     authorization: Option<HeaderValue>,
     head: Arc<Mutex<Option<ResponseHead>>>,
+    /// `Some` when success bodies are diverted: where the last one lands, once read whole.
+    diverted: Option<DivertedSlot>,
 }
+
+/// Where a diverted success body lands once it is read whole.
+type DivertedSlot = Arc<Mutex<Option<Bytes>>>;
 
 impl ResponseWatch {
     /// A watch that fails bodies longer than `max_body_bytes` with [`BodyTooLarge`].
@@ -77,7 +84,42 @@ impl ResponseWatch {
             max_body_bytes,
             authorization: None,
             head: Arc::new(Mutex::new(None)),
+            diverted: None,
         }
+    }
+
+    /// Diverts the body of every 2xx response made inside [`run`](ResponseWatch::run): the
+    /// generated client reads it (capped, streaming) as usual but sees an empty body, so
+    /// its typed decode fails at once with [`Error::InvalidResponsePayload`] instead of
+    /// building the generated type; the body as received is then in
+    /// [`take_success_body`](ResponseWatch::take_success_body). For a caller that decodes
+    /// the body itself and would otherwise pay for two decodes.
+    ///
+    /// ```no_run
+    /// # async fn run() {
+    /// use keyapi_tiktok_openapi::{Client, Error, ResponseWatch};
+    ///
+    /// let client = Client::new("https://api.keyapi.ai");
+    /// let watch = ResponseWatch::new(8 * 1024 * 1024).diverting_success_bodies();
+    /// let result = watch
+    ///     .run(client.get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1))
+    ///     .await;
+    /// if let (Err(Error::InvalidResponsePayload(..)), Some(body)) = (&result, watch.take_success_body()) {
+    ///     println!("{} bytes to decode", body.len());
+    /// }
+    /// # }
+    /// ```
+    pub fn diverting_success_bodies(mut self) -> ResponseWatch {
+        self.diverted = Some(Arc::new(Mutex::new(None)));
+        self
+    }
+
+    /// The diverted body of the last 2xx response, when it was read whole (see
+    /// [`diverting_success_bodies`](ResponseWatch::diverting_success_bodies)).
+    pub fn take_success_body(&self) -> Option<Bytes> {
+        let slot = self.diverted.as_ref()?;
+        // The slot is only ever replaced whole, so a poisoned lock still holds a value.
+        slot.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 
     /// Sends `value` as the `Authorization` header of every request made inside
@@ -151,6 +193,17 @@ struct CappedBody {
     inner: reqwest::Body,
     limit: u64,
     seen: u64,
+    /// When diverting: the data read so far, and where it goes once the body ends.
+    divert: Option<(Vec<u8>, DivertedSlot)>,
+}
+
+impl CappedBody {
+    /// Puts a diverted body, read whole, where the watch finds it.
+    fn hand_over_diverted(&mut self) {
+        if let Some((data, slot)) = self.divert.take() {
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Bytes::from(data));
+        }
+    }
 }
 
 impl HttpBody for CappedBody {
@@ -162,23 +215,37 @@ impl HttpBody for CappedBody {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Bytes>, Self::Error>>> {
         let limit = self.limit;
-        if self.seen > limit {
-            return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
-        }
-        let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
-            Poll::Ready(Some(Ok(frame))) => frame,
-            Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(Box::new(error)))),
-            Poll::Ready(None) => return Poll::Ready(None),
-            Poll::Pending => return Poll::Pending,
-        };
-        if let Some(data) = frame.data_ref() {
-            let length = u64::try_from(data.len()).unwrap_or(u64::MAX);
-            self.seen = self.seen.saturating_add(length);
+        loop {
             if self.seen > limit {
                 return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
             }
+            let frame = match Pin::new(&mut self.inner).poll_frame(cx) {
+                Poll::Ready(Some(Ok(frame))) => frame,
+                Poll::Ready(Some(Err(error))) => return Poll::Ready(Some(Err(Box::new(error)))),
+                Poll::Ready(None) => {
+                    self.hand_over_diverted();
+                    return Poll::Ready(None);
+                }
+                Poll::Pending => return Poll::Pending,
+            };
+            if let Some(data) = frame.data_ref() {
+                let length = u64::try_from(data.len()).unwrap_or(u64::MAX);
+                self.seen = self.seen.saturating_add(length);
+                if self.seen > limit {
+                    return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
+                }
+                if let Some((diverted, _)) = &mut self.divert {
+                    diverted.extend_from_slice(data);
+                    // A reader may stop at the end of the stream without asking for more.
+                    if self.inner.is_end_stream() {
+                        self.hand_over_diverted();
+                        return Poll::Ready(None);
+                    }
+                    continue;
+                }
+            }
+            return Poll::Ready(Some(Ok(frame)));
         }
-        Poll::Ready(Some(Ok(frame)))
     }
 
     fn is_end_stream(&self) -> bool {
@@ -216,6 +283,14 @@ impl ClientHooks for Client {
             .headers()
             .get(CONTENT_LENGTH)
             .and_then(|value| value.to_str().ok()?.parse::<u64>().ok());
+        let divert = match &watch.diverted {
+            Some(slot) if response.status().is_success() => {
+                let expected = announced.map_or(0, |length| length.min(watch.max_body_bytes));
+                let capacity = usize::try_from(expected).unwrap_or(0);
+                Some((Vec::with_capacity(capacity), Arc::clone(slot)))
+            }
+            _ => None,
+        };
         let response: http::Response<reqwest::Body> = response.into();
         let (parts, inner) = response.into_parts();
         let capped = CappedBody {
@@ -225,6 +300,7 @@ impl ClientHooks for Client {
             seen: announced
                 .filter(|&length| length > watch.max_body_bytes)
                 .unwrap_or(0),
+            divert,
         };
         Ok(http::Response::from_parts(parts, reqwest::Body::wrap(capped)).into())
     }

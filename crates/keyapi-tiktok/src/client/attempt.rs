@@ -12,7 +12,7 @@ use url::Url;
 use crate::VideoRankingQuery;
 use crate::client::{Client, Inner};
 use crate::error::{ApiFailure, Error};
-use crate::page::{Page, decode_drifted, failure_from_body, page_from_envelope};
+use crate::page::{Page, decode_body, failure_from_body, page_from_envelope};
 use crate::retry::parse_retry_after;
 
 /// A page, and its body as received when a cache will store it.
@@ -40,8 +40,11 @@ impl Client {
             limiter.acquire().await;
         }
         inner.requests_sent.fetch_add(1, Ordering::Relaxed);
+        // The success body is diverted past progenitor's typed decode: `decode_body` decodes
+        // it in one pass, and with the generated types only when that gives up.
         let watch = ResponseWatch::new(inner.max_response_bytes)
-            .with_authorization(inner.authorization.clone());
+            .with_authorization(inner.authorization.clone())
+            .diverting_success_bodies();
         let charge = Charge {
             inner,
             watch: &watch,
@@ -66,7 +69,7 @@ impl Client {
             Some(head) => Err(redirect(head, &inner.base_url)),
             None => match result {
                 Ok(response) => page_from_response(response, query, keep_body),
-                Err(error) => map_generated_error(error, head, query).await,
+                Err(error) => map_generated_error(error, head, &watch, query).await,
             },
         };
         // The API charges what it accepted: any 2xx, unless its envelope reports a failure.
@@ -180,6 +183,7 @@ fn redirect(head: &ResponseHead, base_url: &str) -> Error {
 async fn map_generated_error(
     error: openapi::Error<types::ErrorEnvelope>,
     head: Option<ResponseHead>,
+    watch: &ResponseWatch,
     query: &VideoRankingQuery,
 ) -> Result<Fetched, Error> {
     use openapi::Error as E;
@@ -201,7 +205,7 @@ async fn map_generated_error(
             let status = response.status().as_u16();
             let retry_after = retry_after(response.headers());
             let body = match response.bytes().await {
-                Ok(body) => body,
+                Ok(body) => watch.take_success_body().unwrap_or(body),
                 Err(source) => return Err(body_failure(source, head.as_ref())),
             };
             if (200..300).contains(&status) {
@@ -213,16 +217,17 @@ async fn map_generated_error(
             }
             Err(failure_from_body(status, retry_after, &body))
         }
-        // A body the spec's types could not decode: a drifted page, an envelope error, or
-        // a proxy's page on a documented status.
+        // A diverted success body (see `attempt`), or one the spec's types could not
+        // decode: a drifted page, an envelope error, or a proxy's page on a documented status.
         E::InvalidResponsePayload(body, _) => {
+            let body = watch.take_success_body().unwrap_or(body);
             let status = head.as_ref().map(|head| head.status.as_u16());
             let retry_after = head.and_then(|head| retry_after(&head.headers));
             match status {
                 Some(status) if !(200..300).contains(&status) => {
                     Err(failure_from_body(status, retry_after, &body))
                 }
-                _ => decode_drifted(&body, status, query)
+                _ => decode_body(&body, status, query)
                     .map(|page| (page, Some(body.to_vec())))
                     .map_err(|error| error.with_retry_after(retry_after)),
             }

@@ -1,18 +1,23 @@
 //! One page of a ranking ([`Page`]) and the two ways a body becomes one.
 //!
-//! Two decoding paths share one normaliser. The fast path decodes with the generated
-//! (spec-exact) types. When upstream drifts from its own spec (a number sent as a string, a
+//! Two decoding paths share one normaliser. The fast path decodes into the generated
+//! (spec-exact) types: in one pass ([`one_pass`]) when the body holds nothing unusual, else
+//! with their derived decoder, which stays the oracle. When upstream drifts from its own spec (a number sent as a string, a
 //! decimal GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces
 //! each item back into the spec's shape field by field ([`rescue`]), so one bad field
 //! degrades that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
 //!
 //! - `video.rs`: [`RankedVideo`] and its value types;
 //! - `fields.rs`: [`RankedVideo::FIELDS`], the table of upstream fields;
+//! - `one_pass.rs`: spec-exact body → generated types, without serde's `flatten` buffering;
 //! - `normalise.rs`: spec-shaped item → [`RankedVideo`];
 //! - `rescue.rs`: drifted item → spec-shaped item.
 
 mod fields;
 mod normalise;
+mod one_pass;
+#[cfg(test)]
+mod one_pass_tests;
 mod rescue;
 #[cfg(test)]
 mod tests;
@@ -72,10 +77,33 @@ impl Page {
     /// # Ok::<(), Error>(())
     /// ```
     pub fn from_body(body: &[u8], query: &VideoRankingQuery) -> Result<Page, Error> {
-        match serde_json::from_slice::<types::VideoRankingResponse>(body) {
-            Ok(envelope) => page_from_envelope(envelope, None, query),
-            Err(_) => decode_drifted(body, None, query),
-        }
+        decode_body(body, None, query)
+    }
+}
+
+/// Decodes a success body: in one pass when it is spec-exact and holds nothing unusual, else
+/// as [`decode_with_generated_types`] does, with the same result.
+pub(crate) fn decode_body(
+    bytes: &[u8],
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+) -> Result<Page, Error> {
+    match one_pass::decode(bytes) {
+        Some(envelope) => page_from_envelope(envelope, status, query),
+        None => decode_with_generated_types(bytes, status, query),
+    }
+}
+
+/// Decodes a success body with the generated types' derived decoder, or field by field when
+/// upstream drifted from its spec: the oracle the one-pass decoder is held to.
+pub(crate) fn decode_with_generated_types(
+    bytes: &[u8],
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+) -> Result<Page, Error> {
+    match serde_json::from_slice::<types::VideoRankingResponse>(bytes) {
+        Ok(envelope) => page_from_envelope(envelope, status, query),
+        Err(_) => decode_drifted(bytes, status, query),
     }
 }
 

@@ -204,16 +204,17 @@ pub(super) fn parse_url(
     value: Option<String>,
     issues: &mut Issues,
 ) -> Option<MediaUrl> {
-    let value = non_empty(value)?;
-    if !MediaUrl::is_link(value.trim()) {
-        issues.push(
-            field,
-            &value,
-            "not a URL: expected an absolute http(s) link",
-        );
-        return None;
+    match MediaUrl::from_string(non_empty(value)?) {
+        Ok(link) => Some(link),
+        Err(value) => {
+            issues.push(
+                field,
+                &value,
+                "not a URL: expected an absolute http(s) link",
+            );
+            None
+        }
     }
-    MediaUrl::from_string(value)
 }
 
 /// `"[1729436418527695003, 1729…]"`: read by hand so every digit survives (a JSON number

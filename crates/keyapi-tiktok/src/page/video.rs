@@ -211,12 +211,18 @@ impl MediaUrl {
         MediaUrl::is_link(link).then(|| MediaUrl(link.to_owned()))
     }
 
-    /// Takes `link` without copying it when it is already trimmed.
-    pub(super) fn from_string(link: String) -> Option<MediaUrl> {
-        if link.trim().len() != link.len() {
-            return MediaUrl::new(&link);
+    /// Takes `link` (surrounding whitespace removed), checked once and copied only when it
+    /// had such whitespace; gives it back when it is not a link.
+    pub(super) fn from_string(link: String) -> Result<MediaUrl, String> {
+        let trimmed = link.trim();
+        if !MediaUrl::is_link(trimmed) {
+            return Err(link);
         }
-        MediaUrl::is_link(&link).then_some(MediaUrl(link))
+        if trimmed.len() == link.len() {
+            Ok(MediaUrl(link))
+        } else {
+            Ok(MediaUrl(trimmed.to_owned()))
+        }
     }
 
     pub(super) fn is_link(link: &str) -> bool {
@@ -233,11 +239,12 @@ impl MediaUrl {
         } else {
             return false;
         };
-        link.len() > scheme
-            && !link[scheme..].starts_with('/')
-            && !link
-                .bytes()
-                .any(|b| b.is_ascii_whitespace() || b.is_ascii_control())
+        // ASCII whitespace and control characters are exactly the bytes up to b' ' and DEL;
+        // a fold without early exit compiles to a vector loop (links run to 300 bytes).
+        let unfit = link
+            .bytes()
+            .fold(false, |unfit, b| unfit | (b <= b' ') | (b == 0x7f));
+        link.len() > scheme && !link[scheme..].starts_with('/') && !unfit
     }
 
     /// The link as received.

@@ -1,0 +1,280 @@
+//! Differential tests of the one-pass decoder against its oracle, the generated types'
+//! derived decoder followed by the normaliser or the field-by-field rescue: every fixture
+//! and a generated corpus of drifted bodies must give equal pages, issues included, or the
+//! same error.
+
+use keyapi_tiktok_openapi::types;
+use proptest::prelude::*;
+
+use super::{Page, RankedVideo, decode_with_generated_types, one_pass};
+use crate::VideoRankingQuery;
+
+#[path = "../../benches/common/mod.rs"]
+mod bench_pages;
+#[path = "../../tests/it/common/mod.rs"]
+mod test_items;
+
+/// Both ways, with the result shown in full (errors have no `PartialEq`).
+fn both_ways(body: &[u8], query: &VideoRankingQuery) -> (String, String) {
+    let one_pass = format!("{:?}", Page::from_body(body, query));
+    let oracle = format!("{:?}", decode_with_generated_types(body, None, query));
+    (one_pass, oracle)
+}
+
+/// Where the one-pass decoder accepts a body, the derived decoder gives the same value.
+fn agrees_with_derived_decoder(body: &[u8]) -> Result<(), String> {
+    let Some(one_pass) = one_pass::decode(body) else {
+        return Ok(());
+    };
+    match serde_json::from_slice::<types::VideoRankingResponse>(body) {
+        Ok(derived) if derived == one_pass => Ok(()),
+        other => Err(format!(
+            "one pass: {one_pass:?}\nderived: {other:?}\nbody: {}",
+            String::from_utf8_lossy(body)
+        )),
+    }
+}
+
+fn fixtures() -> Vec<(String, Vec<u8>, VideoRankingQuery)> {
+    let spec = include_bytes!("../spec_example_200.json").to_vec();
+    let test_page = serde_json::to_vec(&test_items::envelope(serde_json::Value::Array(
+        (1..=10).map(test_items::item).collect(),
+    )))
+    .unwrap();
+    vec![
+        ("spec example".into(), spec, bench_pages::query()),
+        ("tests' items".into(), test_page, test_items::query()),
+        (
+            "bench spec page".into(),
+            bench_pages::spec_example_page(),
+            bench_pages::query(),
+        ),
+        (
+            "bench realistic page".into(),
+            bench_pages::realistic_page(),
+            bench_pages::query(),
+        ),
+    ]
+}
+
+#[test]
+fn every_fixture_takes_the_one_pass_path_and_decodes_as_the_oracle_does() {
+    for (name, body, query) in fixtures() {
+        assert!(
+            one_pass::decode(&body).is_some(),
+            "{name}: one pass gave up"
+        );
+        agrees_with_derived_decoder(&body).unwrap();
+        let (one_pass, oracle) = both_ways(&body, &query);
+        assert_eq!(one_pass, oracle, "{name}");
+        assert!(one_pass.starts_with("Ok("), "{name}: {one_pass}");
+    }
+}
+
+#[test]
+fn the_one_pass_decoder_reads_every_documented_field_of_the_table() {
+    let documented: Vec<&str> = RankedVideo::FIELDS
+        .iter()
+        .filter(|m| m.documented_type.is_some())
+        .map(|m| m.wire)
+        .collect();
+    assert_eq!(one_pass::DOCUMENTED, documented);
+}
+
+#[test]
+fn unusual_bodies_fall_back_and_still_match() {
+    for body in [
+        // Repeated keys: the derived decoder keeps the last one in an item (`flatten`
+        // buffers the item) and rejects one in the envelope; the one-pass decoder gives up.
+        &br#"{"code":0,"message":"","data":[{"video_id":"1","video_id":"2"}],"requestId":"r"}"#[..],
+        br#"{"code":0,"code":0,"message":"","data":[],"requestId":"r"}"#,
+        br#"{"code":0,"message":"","data":[{"a":1,"a":2}],"requestId":"r"}"#,
+        // Missing envelope fields, wrong types, trailing bytes, a raw control character.
+        br#"{"code":0,"message":"","requestId":"r"}"#,
+        br#"{"code":0,"message":"","data":{},"requestId":"r"}"#,
+        br#"{"code":"0","message":"","data":[],"requestId":"r"}"#,
+        br#"{"code":0,"message":"","data":[],"requestId":"r"} x"#,
+        b"{\"code\":0,\"message\":\"\",\"data\":[{\"video_desc\":\"a\x01b\"}],\"requestId\":\"r\"}",
+        br#"{"code":0,"message":"","data":[{"total_views_cnt":1.5}],"requestId":"r"}"#,
+        br#"{"code":0,"message":"","data":[7],"requestId":"r"}"#,
+        br#"{"code":402,"message":"apiKey quota is not enough","data":null,"requestId":"r"}"#,
+    ] {
+        agrees_with_derived_decoder(body).unwrap();
+        let (one_pass, oracle) = both_ways(body, &bench_pages::query());
+        assert_eq!(one_pass, oracle, "{}", String::from_utf8_lossy(body));
+    }
+}
+
+/// JSON values as text, grouped by what the derived decoder accepts for them.
+const STRINGS: &[&str] = &[
+    r#""7601397977986501919""#,
+    r#""1769838405""#,
+    r#""1769838405123""#,
+    r#""99999999999999999999999""#,
+    r#""-5""#,
+    r#""12.5""#,
+    r#""""#,
+    r#""  ""#,
+    r#""true""#,
+    r#""FALSE""#,
+    r#""1""#,
+    r#""maybe""#,
+    r#""https://example.com/a.jpg""#,
+    r#"" https://example.com/a.jpg ""#,
+    r#""http://""#,
+    r#""ftp://example.com/a""#,
+    r#""https://example.com/a b""#,
+    r#""[1729436418527695003, 98765432109876543210]""#,
+    r#""[\"1729436418527695003\"]""#,
+    r#""[12, abc]""#,
+    r#""[{\"category_name\":\"Beauty\",\"category_id\":\"601450\"}]""#,
+    r#""[{\"category_id\":601450}]""#,
+    r#""[{\"category_name\":\"x\"}]""#,
+    r#""[{\"category_id\":null}]""#,
+    r#""{bad""#,
+    r#""null""#,
+    r#""a\"b\\c\u00e9\ud83d\ude00 \u0007 \n""#,
+    "null",
+];
+const INTEGERS: &[&str] = &[
+    "0",
+    "42",
+    "-7",
+    "1769838405",
+    "9223372036854775807",
+    "-9223372036854775808",
+    "null",
+];
+/// Valid JSON no documented field accepts.
+const OTHER_JSON: &[&str] = &[
+    "-0",
+    "12.5",
+    "1e3",
+    "9223372036854775808",
+    "18446744073709551616",
+    "612947.35",
+    "true",
+    "false",
+    "[]",
+    r#"[1,"a",null]"#,
+    r#"{"a":1,"b":[2]}"#,
+    "{}",
+];
+/// Not JSON at all: a raw control character, a lone surrogate.
+const INVALID: &[&str] = &["\"raw\x01control\"", "\"tab\there\"", r#""\ud800""#];
+
+/// A value for `field`: of its documented type, or with `drift`, anything.
+fn value_text(field: &'static str, drift: bool) -> BoxedStrategy<String> {
+    let documented = RankedVideo::FIELDS
+        .iter()
+        .find(|m| m.wire == field)
+        .and_then(|m| m.documented_type);
+    let typed: Vec<&str> = match documented {
+        Some("integer") => INTEGERS.to_vec(),
+        Some(_) => STRINGS.to_vec(),
+        None => [STRINGS, INTEGERS, OTHER_JSON].concat(),
+    };
+    if !drift {
+        return prop::sample::select(typed).prop_map(str::to_owned).boxed();
+    }
+    let any = [STRINGS, INTEGERS, OTHER_JSON, INVALID].concat();
+    prop_oneof![
+        9 => prop::sample::select(typed),
+        1 => prop::sample::select(any),
+    ]
+    .prop_map(str::to_owned)
+    .boxed()
+}
+
+/// An item as text: a subset of the known keys and some unknown ones, each with a value;
+/// with `drift`, values of any type, repeated keys, or not an object at all.
+fn item_text(drift: bool) -> BoxedStrategy<String> {
+    let mut names: Vec<&'static str> = RankedVideo::FIELDS.iter().map(|m| m.wire).collect();
+    names.extend(["unknown", "extra", "video\\u005fnote"]);
+    let distinct = prop::sample::subsequence(names.clone(), 0..=names.len()).prop_shuffle();
+    let fields: BoxedStrategy<Vec<&'static str>> = if drift {
+        prop_oneof![
+            3 => distinct,
+            1 => prop::collection::vec(prop::sample::select(names), 0..30),
+        ]
+        .boxed()
+    } else {
+        distinct.boxed()
+    };
+    let object = fields
+        .prop_flat_map(move |names| {
+            names
+                .into_iter()
+                .map(|name| value_text(name, drift).prop_map(move |v| format!("\"{name}\":{v}")))
+                .collect::<Vec<_>>()
+        })
+        .prop_map(|fields| format!("{{{}}}", fields.join(",")));
+    if drift {
+        prop_oneof![19 => object, 1 => prop::sample::select(OTHER_JSON).prop_map(str::to_owned)]
+            .boxed()
+    } else {
+        object.boxed()
+    }
+}
+
+/// A body: the envelope's fields around a list of items; with `drift`, fields missing,
+/// repeated or of another type, something else in `data`, or bytes after the end.
+fn body_text(drift: bool) -> impl Strategy<Value = String> {
+    let select = |choices: &'static [&'static str]| prop::sample::select(choices);
+    let (code, message, request_id, tail) = if drift {
+        (
+            select(&["0", "0", "0", "0", "402", "\"0\"", "null", "1.0", "-1"]),
+            select(&["\"success\"", "\"success\"", "\"success\"", "5", "null"]),
+            select(&["\"req\"", "\"req\"", "\"req\"", "7", "null"]),
+            select(&["", "", "", " ", " x", "\n"]),
+        )
+    } else {
+        (
+            select(&["0", "0", "0", "402"]),
+            select(&["\"success\"", "\"\""]),
+            select(&["\"req\""]),
+            select(&["", " \n"]),
+        )
+    };
+    // Drifted items among clean ones, so that one drift at a time is tried too.
+    let item = prop_oneof![3 => item_text(false), 1 => item_text(drift)];
+    let items =
+        prop::collection::vec(item, 0..12).prop_map(|items| format!("[{}]", items.join(",")));
+    let data = if drift {
+        prop_oneof![8 => items, 1 => select(&["null", "{}", "\"x\""]).prop_map(str::to_owned)]
+            .boxed()
+    } else {
+        prop_oneof![9 => items, 1 => Just("null".to_owned())].boxed()
+    };
+    let shuffled = Just((0..5).collect::<Vec<_>>()).prop_shuffle();
+    let order = if drift {
+        prop_oneof![2 => shuffled, 1 => prop::collection::vec(0usize..5, 0..7)].boxed()
+    } else {
+        shuffled.boxed()
+    };
+    (code, message, request_id, data, order, tail).prop_map(
+        |(code, message, request_id, data, order, tail)| {
+            let fields = [
+                format!("\"code\":{code}"),
+                format!("\"message\":{message}"),
+                format!("\"requestId\":{request_id}"),
+                format!("\"data\":{data}"),
+                "\"more\":[1,{}]".to_owned(),
+            ];
+            let fields: Vec<&str> = order.iter().map(|&i| fields[i].as_str()).collect();
+            format!("{{{}}}{tail}", fields.join(","))
+        },
+    )
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2_000))]
+
+    #[test]
+    fn every_body_decodes_the_same_both_ways(body in prop_oneof![body_text(false), body_text(true)]) {
+        let query = bench_pages::query();
+        agrees_with_derived_decoder(body.as_bytes()).map_err(TestCaseError::fail)?;
+        let (one_pass, oracle) = both_ways(body.as_bytes(), &query);
+        prop_assert_eq!(one_pass, oracle, "{}", body);
+    }
+}
