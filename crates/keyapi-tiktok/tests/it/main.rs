@@ -2,6 +2,7 @@
 //! servers and raw TCP listeners stand in for KeyAPI.
 
 mod cache;
+mod cache_writes;
 mod common;
 mod conformance;
 mod errors;
