@@ -4,6 +4,7 @@
 mod cache;
 mod cache_writes;
 mod common;
+mod concurrency_credits;
 mod conformance;
 mod errors;
 mod hostile_upstream;
