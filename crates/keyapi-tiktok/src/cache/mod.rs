@@ -4,6 +4,7 @@
 mod dir;
 mod pending;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -11,7 +12,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
 use serde_json::json;
-use tokio::io::AsyncWriteExt;
 
 use self::dir::{Refusal, Survey};
 use self::pending::Pending;
@@ -266,7 +266,7 @@ impl Cache {
 
     /// Stores a successful page's body when the rules above allow it, in the background:
     /// returns before the write is done (see [`Cache::flush`]).
-    pub(crate) async fn put(
+    pub(crate) fn put(
         &self,
         base_url: &str,
         query: &VideoRankingQuery,
@@ -284,23 +284,22 @@ impl Cache {
         }
         let key = key(base_url, query);
         let cache = self.clone();
-        let write = async move {
-            let written = async {
-                let mut writer = cacache::WriteOpts::new()
-                    .metadata(json!({ "final": is_final }))
-                    .open(&cache.dir, &key)
-                    .await?;
-                writer
-                    .write_all(&body)
-                    .await
-                    .map_err(|e| cacache::Error::IoError(e, "write".into()))?;
-                writer.commit().await
-            };
-            if let Err(error) = written.await {
+        // One blocking task with cacache's synchronous writer: a handful of file
+        // operations on one thread, rather than a thread hand-off for each.
+        self.pending.spawn_blocking(move || {
+            let written = cacache::WriteOpts::new()
+                .metadata(json!({ "final": is_final }))
+                .open_sync(&cache.dir, &key)
+                .and_then(|mut writer| {
+                    writer
+                        .write_all(&body)
+                        .map_err(|e| cacache::Error::IoError(e, "write".into()))?;
+                    writer.commit()
+                });
+            if let Err(error) = written {
                 cache.warn_once("write", &error);
             }
-        };
-        self.pending.spawn(write).await;
+        });
     }
 
     /// Waits for the pages still being written in the background, at most `timeout`;

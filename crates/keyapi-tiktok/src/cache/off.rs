@@ -14,7 +14,7 @@ impl Cache {
         match *self {}
     }
 
-    pub(crate) async fn put(
+    pub(crate) fn put(
         &self,
         _base_url: &str,
         _query: &VideoRankingQuery,

@@ -1,7 +1,6 @@
 //! Cache writes in the background: counted while they run, so a process can wait for them
 //! (with a bound) before it exits.
 
-use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -16,17 +15,17 @@ pub(super) struct Pending {
 }
 
 impl Pending {
-    /// Runs `write` on the current tokio runtime without waiting for it; with no runtime
-    /// (a caller outside tokio), runs it to the end here.
-    pub(super) async fn spawn(self: &Arc<Self>, write: impl Future<Output = ()> + Send + 'static) {
+    /// Runs `write` on the current tokio runtime's blocking threads without waiting for
+    /// it; with no runtime (a caller outside tokio), runs it to the end here.
+    pub(super) fn spawn_blocking(self: &Arc<Self>, write: impl FnOnce() + Send + 'static) {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
-            write.await;
+            write();
             return;
         };
         self.running.fetch_add(1, Ordering::AcqRel);
         let done = Finished(Arc::clone(self));
-        runtime.spawn(async move {
-            write.await;
+        runtime.spawn_blocking(move || {
+            write();
             drop(done);
         });
     }
@@ -54,8 +53,8 @@ impl Pending {
     }
 }
 
-/// Counts a write as finished when dropped: when it ends, and when its task is cancelled
-/// (a runtime shutting down), so a wait never hangs on a write that will not run.
+/// Counts a write as finished when dropped: when it ends, and when its task is dropped
+/// unrun (a runtime shutting down), so a wait never hangs on a write that will not run.
 struct Finished(Arc<Pending>);
 
 impl Drop for Finished {

@@ -208,7 +208,7 @@ impl Client {
             let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
             if let (Some(cache), Some(body)) = (cache, body) {
                 // Written in the background: the caller gets the page now.
-                cache.put(&self.inner.base_url, query, body, &page).await;
+                cache.put(&self.inner.base_url, query, body, &page);
             }
             Ok(page)
         }
