@@ -284,9 +284,9 @@ impl Cache {
         }
         let key = key(base_url, query);
         let cache = self.clone();
-        // One blocking task with cacache's synchronous writer: a handful of file
-        // operations on one thread, rather than a thread hand-off for each.
-        self.pending.spawn_blocking(move || {
+        // cacache's synchronous writer, in the queue of writes run one at a time on a
+        // blocking thread: no thread hand-off for each file operation.
+        let queued = self.pending.spawn_blocking(move || {
             let written = cacache::WriteOpts::new()
                 .metadata(json!({ "final": is_final }))
                 .open_sync(&cache.dir, &key)
@@ -300,6 +300,12 @@ impl Cache {
                 cache.warn_once("write", &error);
             }
         });
+        if !queued {
+            tracing::info!(
+                "{} cache writes already waiting: this page is not cached",
+                pending::MAX_QUEUED
+            );
+        }
     }
 
     /// Waits for the pages still being written in the background, at most `timeout`;
