@@ -255,8 +255,9 @@ pub(crate) struct ConnectionArgs {
     /// Seconds allowed for each request (decimals allowed).
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
     pub(crate) timeout: Duration,
-    /// Pages requested at once; output stays in rank order. Above 1, a ranking that ends
-    /// early may cost up to N - 1 extra credits.
+    /// Pages requested at once, at most; output stays in rank order. Above 1 it ramps up
+    /// (2 pages, then 1 more per full page), so a ranking that ends early costs at most
+    /// twice the pages it returned, and at most N - 1 extra credits.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]
     pub(crate) concurrency: u16,
     /// At most this many requests a second (decimals allowed).

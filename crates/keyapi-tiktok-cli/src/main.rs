@@ -14,6 +14,7 @@ mod table;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 use futures::StreamExt;
@@ -110,6 +111,10 @@ impl Failure {
     }
 }
 
+/// How long `videos` waits, before exiting, for pages still being written to the cache
+/// (each takes about a millisecond); past it, they are fetched again next time.
+const CACHE_FLUSH_TIMEOUT: Duration = Duration::from_secs(10);
+
 /// `keyapi-tiktok videos`.
 async fn videos(args: VideosArgs) -> Result<(), Failure> {
     let VideosArgs {
@@ -165,6 +170,8 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         }
     };
     progress.finish_and_clear();
+    // Pages are cached in the background: let the last writes land before exiting.
+    client.flush_cache(CACHE_FLUSH_TIMEOUT).await;
     let usage = client.usage();
     tracing::info!(
         "{pages_received} pages, {} credits spent, {} requests sent, {} cache hits",

@@ -2,7 +2,9 @@
 //! costs a credit twice.
 
 mod dir;
+mod pending;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -10,9 +12,9 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
 use serde_json::json;
-use tokio::io::AsyncWriteExt;
 
 use self::dir::{Refusal, Survey};
+use self::pending::Pending;
 use crate::{Error, Page, Period, VideoRankingQuery};
 
 /// Days after a period ends before its ranking is taken as final: rankings are published
@@ -36,7 +38,10 @@ pub const SETTLE_DAYS: i64 = 3;
 ///
 /// Entries are written atomically and checked against their SHA-256 on every read
 /// (`cacache`); a corrupt or truncated entry is discarded and the page fetched again.
-/// Processes can share a directory. A directory that cannot be used (read-only, full, or
+/// Processes can share a directory. Pages are written in the background, after the page
+/// is handed to the caller: a process that is about to exit calls
+/// [`Client::flush_cache`](crate::Client::flush_cache) (or [`Cache::flush`]) so the last
+/// pages are not lost. A directory that cannot be used (read-only, full, or
 /// refused below) degrades to no caching with one `warn` log, never a failed request.
 ///
 /// # The directory
@@ -62,6 +67,7 @@ pub const SETTLE_DAYS: i64 = 3;
 /// let cache = Cache::new(dir).recent_ttl(Duration::from_secs(600));
 /// let client = Client::builder().api_key("sk-…").cache(cache.clone()).build()?;
 /// // … repeated queries are now free …
+/// client.flush_cache(Duration::from_secs(10)).await; // before exiting
 /// println!("{} hits, {:?}", client.usage().cache_hits, cache.stats().await?);
 /// # Ok(()) }
 /// ```
@@ -73,6 +79,8 @@ pub struct Cache {
     warned: Arc<AtomicBool>,
     /// Whether the directory was found (or made) fit for caching, once checked.
     prepared: Arc<Mutex<Option<Result<(), String>>>>,
+    /// The writes still running in the background.
+    pending: Arc<Pending>,
 }
 
 /// What a cache directory holds.
@@ -93,6 +101,7 @@ impl Cache {
             recent_ttl: Duration::from_secs(3600),
             warned: Arc::new(AtomicBool::new(false)),
             prepared: Arc::new(Mutex::new(None)),
+            pending: Arc::new(Pending::default()),
         }
     }
 
@@ -255,12 +264,13 @@ impl Cache {
         page
     }
 
-    /// Stores a successful page's body when the rules above allow it.
-    pub(crate) async fn put(
+    /// Stores a successful page's body when the rules above allow it, in the background:
+    /// returns before the write is done (see [`Cache::flush`]).
+    pub(crate) fn put(
         &self,
         base_url: &str,
         query: &VideoRankingQuery,
-        body: &[u8],
+        body: Vec<u8>,
         page: &Page,
     ) {
         // An empty page of a settled period is most likely an upstream gap, not the
@@ -273,20 +283,56 @@ impl Cache {
             return;
         }
         let key = key(base_url, query);
-        let write = async {
-            let mut writer = cacache::WriteOpts::new()
+        let cache = self.clone();
+        // cacache's synchronous writer, in the queue of writes run one at a time on a
+        // blocking thread: no thread hand-off for each file operation.
+        let queued = self.pending.spawn_blocking(move || {
+            let written = cacache::WriteOpts::new()
                 .metadata(json!({ "final": is_final }))
-                .open(&self.dir, &key)
-                .await?;
-            writer
-                .write_all(body)
-                .await
-                .map_err(|e| cacache::Error::IoError(e, "write".into()))?;
-            writer.commit().await
-        };
-        if let Err(error) = write.await {
-            self.warn_once("write", &error);
+                .open_sync(&cache.dir, &key)
+                .and_then(|mut writer| {
+                    writer
+                        .write_all(&body)
+                        .map_err(|e| cacache::Error::IoError(e, "write".into()))?;
+                    writer.commit()
+                });
+            if let Err(error) = written {
+                cache.warn_once("write", &error);
+            }
+        });
+        if !queued {
+            tracing::info!(
+                "{} cache writes already waiting: this page is not cached",
+                pending::MAX_QUEUED
+            );
         }
+    }
+
+    /// Waits for the pages still being written in the background, at most `timeout`;
+    /// returns whether all were written. When it gives up, it logs a `warn` naming how
+    /// many were left: those pages are simply fetched again next time. Call it (or
+    /// [`Client::flush_cache`](crate::Client::flush_cache)) before the process exits.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn run(cache: keyapi_tiktok::Cache) {
+    /// if !cache.flush(Duration::from_secs(10)).await {
+    ///     eprintln!("some pages were not cached");
+    /// }
+    /// # }
+    /// ```
+    pub async fn flush(&self, timeout: Duration) -> bool {
+        if self.pending.wait(timeout).await {
+            return true;
+        }
+        tracing::warn!(
+            "gave up after {:.1} s waiting for {} cache writes in {}; those pages will be \
+             fetched again next time",
+            timeout.as_secs_f64(),
+            self.pending.running(),
+            self.dir.display()
+        );
+        false
     }
 
     fn warn_once(&self, action: &str, error: &dyn std::fmt::Display) {

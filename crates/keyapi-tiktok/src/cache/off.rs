@@ -1,6 +1,8 @@
 //! Built without the `cache` feature: a cache that cannot exist, so the client's cache
 //! paths compile to nothing.
 
+use std::time::Duration;
+
 use crate::{Page, VideoRankingQuery};
 
 /// Uninhabited: `Option<Cache>` is always `None`.
@@ -12,13 +14,17 @@ impl Cache {
         match *self {}
     }
 
-    pub(crate) async fn put(
+    pub(crate) fn put(
         &self,
         _base_url: &str,
         _query: &VideoRankingQuery,
-        _body: &[u8],
+        _body: Vec<u8>,
         _page: &Page,
     ) {
+        match *self {}
+    }
+
+    pub(crate) async fn flush(&self, _timeout: Duration) -> bool {
         match *self {}
     }
 }

@@ -148,6 +148,25 @@ impl Client {
         }
     }
 
+    /// Waits for the pages the cache is still writing in the background, at most
+    /// `timeout`; returns whether all were written (always true without a cache). When it
+    /// gives up it logs a `warn`: those pages are fetched again next time. A process that
+    /// uses a cache (the `cache` feature) calls this before it exits.
+    ///
+    /// ```no_run
+    /// # use std::time::Duration;
+    /// # async fn run(client: keyapi_tiktok::Client) {
+    /// // … stream a ranking …
+    /// client.flush_cache(Duration::from_secs(10)).await;
+    /// # }
+    /// ```
+    pub async fn flush_cache(&self, timeout: Duration) -> bool {
+        match &self.inner.cache {
+            Some(cache) => cache.flush(timeout).await,
+            None => true,
+        }
+    }
+
     /// Fetches one page of the ranking. The query is validated first (an invalid one
     /// costs nothing); failures are retried as the client's [`RetryPolicy`] says.
     ///
@@ -188,7 +207,8 @@ impl Client {
             }
             let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
             if let (Some(cache), Some(body)) = (cache, body) {
-                cache.put(&self.inner.base_url, query, &body, &page).await;
+                // Written in the background: the caller gets the page now.
+                cache.put(&self.inner.base_url, query, body, &page);
             }
             Ok(page)
         }

@@ -53,8 +53,12 @@ async fn requests(server: &MockServer) -> usize {
     server.received_requests().await.unwrap_or_default().len()
 }
 
+/// One page, then its cache write waited for, as a process does before it exits (writes
+/// run in the background: see `cache_writes.rs`).
 async fn fetch(client: &Client, query: &VideoRankingQuery) -> Page {
-    client.video_ranking_page(query).await.expect("page")
+    let page = client.video_ranking_page(query).await.expect("page");
+    assert!(client.flush_cache(Duration::from_secs(10)).await);
+    page
 }
 
 #[tokio::test]
@@ -198,6 +202,7 @@ async fn concurrent_writers_leave_a_consistent_cache() {
                     .await
                     .expect("page");
             }
+            assert!(client.flush_cache(Duration::from_secs(10)).await);
         }));
     }
     for task in tasks {

@@ -2,7 +2,9 @@
 //! servers and raw TCP listeners stand in for KeyAPI.
 
 mod cache;
+mod cache_writes;
 mod common;
+mod concurrency_credits;
 mod conformance;
 mod errors;
 mod hostile_upstream;

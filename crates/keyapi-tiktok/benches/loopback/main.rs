@@ -1,8 +1,9 @@
 //! The client over loopback HTTP, measured against bare reqwest and against the bounds set by
 //! the server's latency and the rate limit.
 //!
-//! A tiny HTTP/1.1 keep-alive server on 127.0.0.1 (a thread per connection) answers
-//! every request with the same full 10-item page, after an optional delay. Four figures:
+//! A tiny HTTP/1.1 keep-alive server on 127.0.0.1 (a thread per connection, `server.rs`)
+//! answers each request with a full 10-item page, its own ids for each page number, after an
+//! optional delay. Six figures:
 //! 1. throughput of `Client::video_ranking_page` against bare `reqwest::Client` +
 //!    `serde_json::from_slice::<VideoRankingResponse>` (target: at least 0.95 times),
 //!    in interleaved rounds, median ratio; the generated client alone and bare reqwest +
@@ -11,29 +12,35 @@
 //!    `max(N·L/C, N/qps)` (target at concurrency 8: at most 1.15 times);
 //! 3. 40 pages at 20 requests a second against `N/qps` (target: within 10 %);
 //! 4. peak RSS (`VmHWM`) streaming 10,000 pages against 100, each in a fresh process
-//!    (this binary re-run with `--memory-child PAGES`): it must stay flat.
+//!    (this binary re-run with `--memory-child PAGES`): it must stay flat;
+//! 5. the release `keyapi-tiktok` command end to end (`cli.rs`), cache on and `--no-cache`,
+//!    the same 100 pages at concurrency 1 and 8, beside bare reqwest and the bound (target:
+//!    cache on within 3 % of `--no-cache` at concurrency 8);
+//! 6. the credits rankings of 13, 35 and 95 videos cost at concurrency 8, against the
+//!    bound `min(2p, p + C - 1)` and a full window from the start.
 //!
 //! Nothing leaves the machine, and every loop is bounded in count. Without `--bench` (as
 //! under `cargo test --all-targets`) each part runs once, small, to prove it works.
 //!
 //! ```sh
+//! cargo build --release -p keyapi-tiktok-cli   # the command figure 5 runs
 //! cargo bench -p keyapi-tiktok --bench loopback
 //! ```
 
+mod cli;
+#[path = "../common/mod.rs"]
 mod common;
+mod server;
 
 use std::future::Future;
 use std::hint::black_box;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::process::Command;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::{StreamExt, TryStreamExt};
 use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
 use keyapi_tiktok_openapi::types;
+use server::Server;
 
 const API_KEY: &str = "bench-key";
 const PATH: &str = keyapi_tiktok_spec::VIDEO_RANKING.path;
@@ -77,88 +84,6 @@ impl Plan {
                 memory_sizes: [5, 20],
                 memory_runs: 1,
             }
-        }
-    }
-}
-
-/// A loopback HTTP/1.1 server answering every request with one fixed response, a thread
-/// per connection with blocking I/O: the delay is a plain `thread::sleep`, which keeps to
-/// it within a fraction of a millisecond (tokio's timer rounds up to whole milliseconds,
-/// 5 % of the 20 ms measured here). It stops accepting when dropped; each connection's
-/// thread ends when its client closes the connection.
-struct Server {
-    addr: SocketAddr,
-    stop: Arc<AtomicBool>,
-    thread: Option<std::thread::JoinHandle<()>>,
-}
-
-impl Server {
-    fn start(body: &[u8], latency: Duration) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1");
-        let addr = listener.local_addr().expect("a local address");
-        let head = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n",
-            body.len()
-        );
-        let response: Arc<[u8]> = [head.as_bytes(), body].concat().into();
-        let stop = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&stop);
-        let thread = std::thread::spawn(move || {
-            for stream in listener.incoming() {
-                if stopped.load(Ordering::Acquire) {
-                    break;
-                }
-                if let Ok(stream) = stream {
-                    let response = Arc::clone(&response);
-                    std::thread::spawn(move || serve(stream, &response, latency));
-                }
-            }
-        });
-        Server {
-            addr,
-            stop,
-            thread: Some(thread),
-        }
-    }
-
-    fn base_url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Release);
-        // Wake the accept loop so it sees the flag.
-        let _ = TcpStream::connect(self.addr);
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
-    }
-}
-
-/// One keep-alive connection: every request head (the clients send GETs without a body)
-/// gets the fixed response, after `latency`. Ends when the client closes the connection.
-fn serve(mut stream: TcpStream, response: &[u8], latency: Duration) {
-    let _ = stream.set_nodelay(true);
-    let mut pending = Vec::with_capacity(4096);
-    let mut chunk = [0_u8; 4096];
-    loop {
-        while let Some(end) = pending.windows(4).position(|w| w == b"\r\n\r\n") {
-            pending.drain(..end + 4);
-            if !latency.is_zero() {
-                std::thread::sleep(latency);
-            }
-            if stream.write_all(response).is_err() {
-                return;
-            }
-        }
-        if pending.len() > 64 * 1024 {
-            return; // Not one of our clients.
-        }
-        match stream.read(&mut chunk) {
-            Ok(0) | Err(_) => return,
-            Ok(n) => pending.extend_from_slice(&chunk[..n]),
         }
     }
 }
@@ -349,7 +274,7 @@ where
 /// Throughput of each [`Fetcher`] at concurrency 1 and 8, zero latency, in rounds that
 /// rotate their order; each ratio is to bare reqwest in the same round.
 async fn throughput(plan: &Plan, report: &mut Vec<String>) {
-    let server = Server::start(&common::realistic_page(), Duration::ZERO);
+    let server = Server::start(Duration::ZERO);
     for concurrency in [1, 8] {
         let fetchers = &Fetchers::new(&server);
         let rate = move |fetcher: Fetcher, requests: usize| {
@@ -434,7 +359,7 @@ async fn bare_pages(bare: &Bare, pages: u32, concurrency: usize) -> Duration {
 /// at 20 requests a second against `N/qps`.
 async fn paging(plan: &Plan, report: &mut Vec<String>) {
     let latency = Duration::from_millis(20);
-    let server = Server::start(&common::realistic_page(), latency);
+    let server = Server::start(latency);
     let n = plan.pages;
     for (concurrency, rounds) in [1, 8].into_iter().zip(plan.paging_rounds) {
         let bound = latency.as_secs_f64() * f64::from(n) / concurrency as f64;
@@ -527,7 +452,7 @@ fn memory_child(pages: u32) {
         .enable_all()
         .build()
         .expect("a client runtime");
-    let server = Server::start(&common::realistic_page(), Duration::ZERO);
+    let server = Server::start(Duration::ZERO);
     let client = client(&server);
     let before = vmhwm_kib();
     let elapsed = runtime.block_on(stream_pages(&client, pages, 1));
@@ -578,6 +503,8 @@ fn main() {
     let mut report = Vec::new();
     runtime.block_on(throughput(&plan, &mut report));
     runtime.block_on(paging(&plan, &mut report));
+    runtime.block_on(cli::end_to_end(&plan, &mut report));
+    runtime.block_on(cli::credits(&mut report));
     memory(&plan, &mut report);
     println!(
         "\nsummary (client: one current-thread tokio runtime; server: a thread per connection):"

@@ -1,0 +1,193 @@
+//! The `keyapi-tiktok` command end to end against the bench's server, beside bare reqwest
+//! and the bound; and the credits rankings that end early cost at concurrency 8.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{StreamExt, TryStreamExt};
+use keyapi_tiktok::Cache;
+
+use crate::server::Server;
+use crate::{API_KEY, Bare, Plan, bare_pages, common, verdict};
+
+/// The server's latency in both parts.
+const LATENCY: Duration = Duration::from_millis(20);
+
+/// The command built beside this bench (`target/release/keyapi-tiktok` under `cargo bench`),
+/// if it is there.
+fn binary() -> Option<PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let path = profile_dir.join(format!("keyapi-tiktok{}", std::env::consts::EXE_SUFFIX));
+    path.is_file().then_some(path)
+}
+
+/// One run of `keyapi-tiktok videos` for `pages` pages, with a fresh cache in `cache` or
+/// `--no-cache`; its wall-clock time, start-up and exit included.
+fn run(
+    binary: &Path,
+    server: &Server,
+    pages: u32,
+    concurrency: usize,
+    cache: Option<&Path>,
+) -> f64 {
+    let mut command = Command::new(binary);
+    command
+        .env("KEYAPI_API_KEY", API_KEY)
+        .env_remove("KEYAPI_BASE_URL")
+        .env_remove("KEYAPI_CACHE_DIR")
+        .args([
+            "videos",
+            "--date",
+            "2026-01-31",
+            "--region",
+            "US",
+            "--by",
+            "sales",
+        ])
+        .args([
+            "--period",
+            "daily",
+            "--format",
+            "ndjson",
+            "--quiet",
+            "--max-retries",
+            "0",
+        ])
+        .args(["--limit", &(u64::from(pages) * common::ITEMS).to_string()])
+        .args(["--concurrency", &concurrency.to_string()])
+        .args(["--base-url", &server.base_url()])
+        .stdin(Stdio::null());
+    match cache {
+        Some(dir) => command.arg("--cache-dir").arg(dir),
+        None => command.arg("--no-cache"),
+    };
+    let before = server.requests();
+    let start = Instant::now();
+    let output = command.output().expect("run keyapi-tiktok");
+    let elapsed = start.elapsed().as_secs_f64();
+    assert!(
+        output.status.success(),
+        "keyapi-tiktok failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let records = output
+        .stdout
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .count();
+    assert_eq!(records as u64, u64::from(pages) * common::ITEMS);
+    assert_eq!(
+        server.requests() - before,
+        u64::from(pages),
+        "exactly the pages asked for"
+    );
+    elapsed
+}
+
+/// The command (cache on and `--no-cache`) and bare reqwest fetching the same pages, at
+/// concurrency 1 and 8, against `N·L/C`; ratios from the same rounds.
+pub(crate) async fn end_to_end(plan: &Plan, report: &mut Vec<String>) {
+    let Some(binary) = binary() else {
+        report.push(
+            "cli: skipped, no keyapi-tiktok beside this bench (build it first: \
+             cargo build --release -p keyapi-tiktok-cli)"
+                .to_owned(),
+        );
+        return;
+    };
+    let server = Server::start(LATENCY);
+    let n = plan.pages;
+    for (concurrency, rounds) in [1, 8].into_iter().zip(plan.paging_rounds) {
+        let bound = LATENCY.as_secs_f64() * f64::from(n) / concurrency as f64;
+        let [mut bare, mut cached, mut uncached] = [(); 3].map(|()| Vec::new());
+        for round in 0..rounds {
+            for step in 0..3 {
+                match (step + round) % 3 {
+                    0 => {
+                        let client = Bare::new(&server);
+                        bare.push(bare_pages(&client, n, concurrency).await.as_secs_f64());
+                    }
+                    1 => {
+                        let dir = tempfile::tempdir().expect("a temporary directory");
+                        let cache = dir.path().join("cache");
+                        cached.push(run(&binary, &server, n, concurrency, Some(&cache)));
+                        // The command flushed its writes before exiting: all pages are there.
+                        let stats = Cache::new(&cache).stats().await.expect("cache stats");
+                        assert_eq!(stats.entries, u64::from(n), "every page was cached");
+                    }
+                    _ => uncached.push(run(&binary, &server, n, concurrency, None)),
+                }
+            }
+        }
+        let [bare, cached, uncached] = [bare, cached, uncached].map(|times| common::median(&times));
+        report.push(format!(
+            "cli, {n} pages at {} ms, concurrency {concurrency}: bound N·L/C = {bound:.3} s; \
+             bare reqwest {bare:.3} s ({:.3} × bound); keyapi-tiktok cache on {cached:.3} s \
+             ({:.3} × bound, {:.3} × bare), --no-cache {uncached:.3} s ({:.3} × bound, {:.3} × \
+             bare); cache on ÷ --no-cache = {:.3}{} (medians of {rounds}; {})",
+            LATENCY.as_millis(),
+            bare / bound,
+            cached / bound,
+            cached / bare,
+            uncached / bound,
+            uncached / bare,
+            cached / uncached,
+            if concurrency == 8 {
+                format!(" [{}]", verdict(cached / uncached <= 1.03))
+            } else {
+                String::new()
+            },
+            binary.display(),
+        ));
+    }
+}
+
+/// Credits that rankings of 13, 35 and 95 videos cost at concurrency 8 (20 ms a page): the
+/// client's ramped window against its bound, beside a full window from the start (the
+/// former scheme: bare reqwest, eight at a time, stopping at the first short page).
+pub(crate) async fn credits(report: &mut Vec<String>) {
+    let concurrency = 8;
+    for videos in [13_u64, 35, 95] {
+        let server = Server::ranking(Some(videos), LATENCY);
+        let client = crate::client(&server);
+        let pages = client
+            .video_ranking(common::query())
+            .concurrency(concurrency)
+            .pages()
+            .try_fold(0_u64, |pages, _| async move { Ok(pages + 1) })
+            .await
+            .expect("a ranking");
+        // Requests dropped in flight may still reach the server: let them land.
+        tokio::time::sleep(LATENCY * 5).await;
+        let ours = server.requests();
+
+        let server = Server::ranking(Some(videos), LATENCY);
+        let bare = Bare::new(&server);
+        let query = common::query();
+        let mut fetches = futures::stream::iter(1_u32..)
+            .map(|page| {
+                let query = query.clone().page(page);
+                let bare = &bare;
+                async move { bare.page(&query).await }
+            })
+            .buffered(concurrency);
+        while let Some(items) = fetches.next().await {
+            if items < common::ITEMS as usize {
+                break;
+            }
+        }
+        drop(fetches);
+        tokio::time::sleep(LATENCY * 5).await;
+        let full_window = server.requests();
+
+        let bound = (2 * pages).min(pages + concurrency as u64 - 1);
+        report.push(format!(
+            "credits, a ranking of {videos} videos ({pages} pages) at concurrency {concurrency}: \
+             {ours} (bound min(2p, p + C - 1) = {bound}) [{}]; a full window from the start \
+             (the former scheme): {full_window}",
+            verdict(ours <= bound),
+        ));
+    }
+}
