@@ -61,12 +61,12 @@
     )
 )]
 
-#[cfg_attr(not(feature = "cache"), path = "cache/off.rs")]
 // The differential tests reuse the benches' and the integration tests' fixtures, which
 // name this crate by its name.
 #[cfg(test)]
 extern crate self as keyapi_tiktok;
 
+#[cfg_attr(not(feature = "cache"), path = "cache/off.rs")]
 mod cache;
 mod client;
 mod conformance;
