@@ -8,6 +8,7 @@ mod spec;
 mod spec_diff;
 mod surface;
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -23,6 +24,17 @@ tasks:
                          --fail-on (default: breaking), exit 2 when the command line is
                          wrong or a file cannot be read or is not an OpenAPI document";
 
+/// Writes `text` and a newline to stderr, best-effort: a reader that went away (a closed
+/// pipe) is no reason to panic.
+pub(crate) fn say(text: &str) {
+    let _ = writeln!(std::io::stderr(), "{text}");
+}
+
+/// Writes `text` to stdout, best-effort, like [`say`].
+pub(crate) fn print_out(text: &str) {
+    let _ = std::io::stdout().write_all(text.as_bytes());
+}
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
@@ -31,11 +43,11 @@ fn main() -> ExitCode {
         ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
         ["spec-diff", rest @ ..] => return spec_diff::main(rest),
         ["help" | "--help" | "-h"] => {
-            println!("{USAGE}");
+            print_out(&format!("{USAGE}\n"));
             Ok(true)
         }
         _ => {
-            eprintln!("{USAGE}");
+            say(USAGE);
             return ExitCode::from(2);
         }
     };
@@ -43,7 +55,7 @@ fn main() -> ExitCode {
         Ok(true) => ExitCode::SUCCESS,
         Ok(false) => ExitCode::FAILURE,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            say(&format!("error: {error:#}"));
             ExitCode::FAILURE
         }
     }

@@ -37,7 +37,7 @@ pub(crate) fn run(mode: Mode) -> Result<bool> {
     let path = root.join(GENERATED);
     let current = read_current(&path)?;
     if current == fresh {
-        eprintln!("{GENERATED} is up to date with spec/");
+        crate::say(&format!("{GENERATED} is up to date with spec/"));
         return Ok(true);
     }
     let summary = surface_summary(&current, &fresh);
@@ -45,14 +45,14 @@ pub(crate) fn run(mode: Mode) -> Result<bool> {
         Mode::Write => {
             std::fs::write(&path, &fresh)
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {GENERATED}\n{summary}");
+            crate::say(&format!("wrote {GENERATED}\n{summary}"));
             Ok(true)
         }
         Mode::Check => {
-            println!("{}", diff(&current, &fresh));
-            eprintln!(
+            crate::print_out(&format!("{}\n", diff(&current, &fresh)));
+            crate::say(&format!(
                 "{GENERATED} is stale: run `cargo xtask regenerate` and commit the result\n{summary}"
-            );
+            ));
             Ok(false)
         }
     }

@@ -77,7 +77,7 @@ pub(crate) fn main(args: &[&str]) -> ExitCode {
     match Options::parse(args) {
         Ok(options) => ExitCode::from(exit_status(&options)),
         Err(error) => {
-            eprintln!("error: {error:#}\n\n{}", crate::USAGE);
+            crate::say(&format!("error: {error:#}\n\n{}", crate::USAGE));
             ExitCode::from(2)
         }
     }
@@ -89,7 +89,7 @@ fn exit_status(options: &Options) -> u8 {
         Ok(true) => 0,
         Ok(false) => 1,
         Err(error) => {
-            eprintln!("error: {error:#}");
+            crate::say(&format!("error: {error:#}"));
             2
         }
     }
@@ -106,7 +106,7 @@ fn run(options: &Options) -> Result<bool> {
         name: &name,
         text: &text,
     };
-    print!("{}", render_as(options.format, &changes, &new));
+    crate::print_out(&render_as(options.format, &changes, &new));
     Ok(!changes
         .iter()
         .any(|change| options.fail_on.fails(change.severity)))

@@ -225,7 +225,7 @@ impl Client {
     ) -> Result<Vec<u8>, Error> {
         query.validate()?;
         let (_, body) = self.fetch_with_retries(query, true).await?;
-        body.ok_or_else(|| Error::decode(Some(200), "the page could not be re-encoded", b""))
+        body.ok_or_else(|| Error::decode(Some(200), "the page's body was not kept", b""))
     }
 
     /// The page, and its body as received when `keep_body` (a cache will store it).
