@@ -180,21 +180,10 @@ async fn max_retries_0_sends_one_request() {
 
 #[tokio::test]
 async fn a_rate_limit_that_clears_is_retried_to_success() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(
-            failure(200, 429, "qps limit exceeded", "r-1").insert_header("retry-after", "0"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(Ranking { total: 100 })
-        .mount(&server)
-        .await;
+    let server = serve_once_then_ranking(
+        failure(200, 429, "qps limit exceeded", "r-1").insert_header("retry-after", "0"),
+    )
+    .await;
     let run = videos(&server, &["--format", "ndjson", "--max-retries", "1"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert_eq!(ndjson(&run.stdout).len(), 10);

@@ -2,27 +2,14 @@
 //! with a summary at the end; never the key, and nothing with `--quiet`.
 
 use crate::common::*;
-use wiremock::matchers::{method, path};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
 
 /// A 429 with `Retry-After: 0` once, then the ranking.
 async fn serve_one_rate_limit() -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(
-            failure(429, 429, "qps limit exceeded", "r-429").insert_header("retry-after", "0"),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(Ranking { total: 100 })
-        .mount(&server)
-        .await;
-    server
+    serve_once_then_ranking(
+        failure(429, 429, "qps limit exceeded", "r-429").insert_header("retry-after", "0"),
+    )
+    .await
 }
 
 #[tokio::test]

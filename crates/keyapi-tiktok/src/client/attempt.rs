@@ -69,7 +69,7 @@ impl Client {
             Some(head) => Err(redirect(head, &inner.base_url)),
             None => match result {
                 Ok(response) => page_from_response(response, query, keep_body),
-                Err(error) => map_generated_error(error, head, &watch, query).await,
+                Err(error) => map_generated_error(error, head, &watch, query, keep_body).await,
             },
         };
         // The API charges what it accepted: any 2xx, unless its envelope reports a failure.
@@ -185,6 +185,7 @@ async fn map_generated_error(
     head: Option<ResponseHead>,
     watch: &ResponseWatch,
     query: &VideoRankingQuery,
+    keep_body: bool,
 ) -> Result<Fetched, Error> {
     use openapi::Error as E;
     match error {
@@ -227,8 +228,9 @@ async fn map_generated_error(
                 Some(status) if !(200..300).contains(&status) => {
                     Err(failure_from_body(status, retry_after, &body))
                 }
+                // Copied only for a cache or a report: this is every success body's path.
                 _ => decode_body(&body, status, query)
-                    .map(|page| (page, Some(body.to_vec())))
+                    .map(|page| (page, keep_body.then(|| body.to_vec())))
                     .map_err(|error| error.with_retry_after(retry_after)),
             }
         }

@@ -198,6 +198,24 @@ pub async fn serve(response: ResponseTemplate) -> MockServer {
     server
 }
 
+/// Serves `first` to the first request, then a ranking of 100 videos: a failure that clears.
+pub async fn serve_once_then_ranking(first: ResponseTemplate) -> MockServer {
+    let server = MockServer::start().await;
+    Mock::given(method("GET"))
+        .and(path(PATH))
+        .respond_with(first)
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    Mock::given(method("GET"))
+        .and(path(PATH))
+        .respond_with(Ranking { total: 100 })
+        .mount(&server)
+        .await;
+    server
+}
+
 pub async fn requests(server: &MockServer) -> Vec<Request> {
     server
         .received_requests()
