@@ -93,7 +93,8 @@ page costs no credit.
 
 The directory is created private (mode 0700) and tagged with a CACHEDIR.TAG file, so
 backup tools skip it. It is used only while it holds nothing but that tag and the cache's
-entries (index-v5, content-v2, tmp); an older untagged cache holding only those is adopted and made private.
+entries (pages-v1, tmp, and index-v5, content-v2 left by earlier versions); an older
+untagged cache holding only those is adopted and made private.
 A directory that is a symbolic link, holds anything else, belongs to another user or is
 writable by group or others is not used (one warning; the ranking is still fetched).
 `cache clear` removes only the cache's entries and refuses (exit status 2) a directory

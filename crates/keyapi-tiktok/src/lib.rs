@@ -36,7 +36,7 @@
 //! - `rustls` (default): TLS by rustls with the *ring* provider; no C build tools needed.
 //! - `rustls-aws-lc`: rustls with aws-lc-rs instead (needs cmake and a C compiler).
 //! - `native-tls`: the platform's TLS library.
-//! - `cache` (default): the disk [`Cache`] (cacache).
+//! - `cache` (default): the disk [`Cache`] (one file per page).
 //!
 //! `default-features = false, features = ["rustls"]` gives a client without the cache.
 //!

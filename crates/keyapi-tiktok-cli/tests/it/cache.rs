@@ -77,7 +77,7 @@ async fn cache_clear_empties_a_real_cache_and_nothing_else() {
     let run = finish(cache_command("clear", &cache)).await;
     assert_eq!(run.code, 2);
     assert!(run.stderr.contains("mine.txt"), "{}", run.stderr);
-    assert!(cache.join("mine.txt").exists() && cache.join("index-v5").exists());
+    assert!(cache.join("mine.txt").exists() && cache.join("pages-v1").exists());
 }
 
 #[cfg(unix)]

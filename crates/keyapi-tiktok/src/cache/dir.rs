@@ -5,6 +5,8 @@ use std::fs;
 use std::io::{self, Write};
 use std::path::Path;
 
+use super::store::{PAGES_DIR, STAGING_DIR};
+
 /// The tag file of the Cache Directory Tagging Specification (<https://bford.info/cachedir/>):
 /// backup tools skip a directory holding it, and this crate only clears such a directory.
 pub(crate) const TAG_FILE: &str = "CACHEDIR.TAG";
@@ -12,8 +14,10 @@ pub(crate) const TAG_FILE: &str = "CACHEDIR.TAG";
 /// The line a tag file must start with.
 const SIGNATURE: &str = "Signature: 8a477f597d28d172789f06886806bc55";
 
-/// The subdirectories cacache 13 writes into a cache: everything else is someone else's.
-const CACHE_ENTRIES: [&str; 3] = ["index-v5", "content-v2", "tmp"];
+/// The subdirectories of a cache: everything else is someone else's. `index-v5` and
+/// `content-v2` are those of cacache, which earlier builds stored pages with: never read,
+/// but recognised, so such a cache is still used and cleared.
+const CACHE_ENTRIES: [&str; 4] = [PAGES_DIR, STAGING_DIR, "index-v5", "content-v2"];
 
 /// Why a directory is not used as a cache: one phrase to follow the directory's name.
 #[derive(Debug, PartialEq, Eq)]
@@ -175,18 +179,12 @@ fn check_private(dir: &Path) -> Result<(), Refusal> {
             )));
         }
     }
-    let probe = dir.join(format!(
-        "tmp/.probe-{}-{:016x}",
+    let probe = dir.join(STAGING_DIR).join(format!(
+        ".probe-{}-{:016x}",
         std::process::id(),
         fastrand::u64(..)
     ));
-    let created = ensure_tmp_dir(dir).and_then(|()| {
-        // `create_new` fails on an existing name, a planted symlink included.
-        fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&probe)
-    });
+    let created = ensure_subdirs(dir).and_then(|()| private_file().open(&probe));
     let file = created.map_err(io_failure("written"))?;
     let owner = file.metadata();
     drop(file);
@@ -216,36 +214,45 @@ fn private_dir_builder() -> fs::DirBuilder {
     builder
 }
 
-/// cacache's `tmp` directory, created private if missing; refused if it is not a real
-/// directory.
-fn ensure_tmp_dir(dir: &Path) -> io::Result<()> {
-    let tmp = dir.join("tmp");
-    match private_dir_builder().create(&tmp) {
-        Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
-            if fs::symlink_metadata(&tmp)?.is_dir() {
-                Ok(())
-            } else {
-                Err(io::Error::other(format!(
-                    "{} is not a directory",
-                    tmp.display()
-                )))
+/// Opens a new file, private (0600 on Unix); `create_new` fails on an existing name, a
+/// planted symlink included.
+pub(super) fn private_file() -> fs::OpenOptions {
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+}
+
+/// The entries' and the staging directories, created private if missing; refused if
+/// either is not a real directory.
+pub(super) fn ensure_subdirs(dir: &Path) -> io::Result<()> {
+    for name in [PAGES_DIR, STAGING_DIR] {
+        let subdir = dir.join(name);
+        match private_dir_builder().create(&subdir) {
+            Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {
+                if !fs::symlink_metadata(&subdir)?.is_dir() {
+                    return Err(io::Error::other(format!(
+                        "{} is not a directory",
+                        subdir.display()
+                    )));
+                }
             }
+            other => other?,
         }
-        other => other,
     }
+    Ok(())
 }
 
 /// Writes the tag atomically: a new file in `tmp` (never through a symlink), renamed into
 /// place, so a process looking meanwhile never sees half a tag.
 fn write_tag(dir: &Path) -> Result<(), Refusal> {
-    let staged = dir.join(format!(
-        "tmp/{TAG_FILE}.{}-{:016x}",
+    let staged = dir.join(STAGING_DIR).join(format!(
+        "{TAG_FILE}.{}-{:016x}",
         std::process::id(),
         fastrand::u64(..)
     ));
-    let written = fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
+    let written = private_file()
         .open(&staged)
         .and_then(|mut file| {
             file.write_all(
@@ -288,6 +295,20 @@ mod tests {
         );
         assert!(clear(dir.path()).is_err());
         assert!(dir.path().join(TAG_FILE).exists());
+    }
+
+    #[test]
+    fn the_entries_of_earlier_versions_are_recognised_and_cleared() {
+        let dir = tempfile::tempdir().unwrap();
+        prepare(dir.path()).unwrap();
+        for legacy in ["index-v5/3a/4f", "content-v2/sha256/9c/01"] {
+            fs::create_dir_all(dir.path().join(legacy)).unwrap();
+            fs::write(dir.path().join(legacy).join("entry"), "cached").unwrap();
+        }
+        assert_eq!(survey(dir.path()), Ok(Survey::Tagged));
+        clear(dir.path()).unwrap();
+        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(left.len(), 1, "only the tag is left: {left:?}");
     }
 
     #[test]

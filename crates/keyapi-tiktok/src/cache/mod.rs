@@ -3,18 +3,18 @@
 
 mod dir;
 mod pending;
+mod store;
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use jiff::civil::Date;
-use serde_json::json;
 
 use self::dir::{Refusal, Survey};
 use self::pending::Pending;
+use self::store::Lookup;
 use crate::{Error, Page, Period, VideoRankingQuery};
 
 /// Days after a period ends before its ranking is taken as final: rankings are published
@@ -36,8 +36,8 @@ pub const SETTLE_DAYS: i64 = 3;
 ///   most (an upstream gap should not last for good), for a newer one not at all (it may
 ///   still be published). Errors are never kept.
 ///
-/// Entries are written atomically and checked against their SHA-256 on every read
-/// (`cacache`); a corrupt or truncated entry is discarded and the page fetched again.
+/// Each page is one file, written atomically and checked against its SHA-256 on every
+/// read; a corrupt or truncated entry is discarded and the page fetched again.
 /// Processes can share a directory. Pages are written in the background, after the page
 /// is handed to the caller: a process that is about to exit calls
 /// [`Client::flush_cache`](crate::Client::flush_cache) (or [`Cache::flush`]) so the last
@@ -50,7 +50,8 @@ pub const SETTLE_DAYS: i64 = 3;
 /// never a shared one like `/tmp`. On first use a missing directory is created private
 /// (mode 0700 on Unix) and tagged with a `CACHEDIR.TAG` (the Cache Directory Tagging
 /// Specification: backup tools skip it). A directory is used only if it holds nothing but
-/// that tag and the cache's own entries (`index-v5`, `content-v2`, `tmp`); an existing
+/// that tag and the cache's own entries (`pages-v1`, `tmp`, and cacache's `index-v5` and
+/// `content-v2` left by earlier versions, which are not read); an existing
 /// directory without the tag that holds only those (or nothing) is adopted: made private
 /// and tagged.
 /// It is refused, without reading or writing it, when it is a symbolic link, holds
@@ -194,15 +195,12 @@ impl Cache {
     pub async fn stats(&self) -> Result<CacheStats, Error> {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || {
-            if dir::survey(&dir)? == Survey::Missing || !dir.join("index-v5").exists() {
+            if dir::survey(&dir)? == Survey::Missing {
                 return Ok(CacheStats::default());
             }
-            let io = |error: cacache::Error| Refusal::Io(error.to_string());
-            let entries = cacache::list_sync(&dir)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(io)?;
+            let io = |error: std::io::Error| Refusal::Io(format!("cannot be read ({error})"));
             Ok(CacheStats {
-                entries: entries.len() as u64,
+                entries: store::count(&dir).map_err(io)?,
                 bytes: disk_usage(&dir).map_err(io)?,
             })
         })
@@ -229,10 +227,20 @@ impl Cache {
             return None;
         }
         let key = key(base_url, query);
-        let entry = match cacache::metadata(&self.dir, &key).await {
-            Ok(Some(entry)) => entry,
-            Ok(None) => {
+        let path = store::path(&self.dir, &key);
+        let lookup = {
+            let path = path.clone();
+            tokio::task::spawn_blocking(move || store::read(&path, &key)).await
+        };
+        let entry = match lookup {
+            Ok(Ok(Lookup::Found(entry))) => entry,
+            Ok(Ok(Lookup::Missing)) => {
                 tracing::info!("cache miss");
+                return None;
+            }
+            Ok(Ok(Lookup::Corrupt(reason))) => return self.discard(&path, reason).await,
+            Ok(Err(error)) => {
+                self.warn_once("read", &error);
                 return None;
             }
             Err(error) => {
@@ -240,28 +248,26 @@ impl Cache {
                 return None;
             }
         };
-        let is_final = entry.metadata.get("final").and_then(|v| v.as_bool()) == Some(true);
-        let age = now_millis().saturating_sub(entry.time);
-        if !is_final && age >= self.recent_ttl.as_millis() {
-            tracing::info!(
-                age_secs = (age / 1000) as u64,
-                "cache miss: the entry expired"
-            );
+        let age = now_millis().saturating_sub(entry.stored_ms);
+        if !entry.is_final && u128::from(age) >= self.recent_ttl.as_millis() {
+            tracing::info!(age_secs = age / 1000, "cache miss: the entry expired");
             return None;
         }
-        let page = match cacache::read_hash(&self.dir, &entry.integrity).await {
-            Ok(body) => Page::from_body(&body, query).ok(),
-            Err(_) => None,
-        };
-        if page.is_none() {
-            // Corrupt, truncated or undecodable: discard it so the next read refetches.
-            tracing::warn!(%key, "discarding a corrupt cache entry");
-            let _ = cacache::remove(&self.dir, &key).await;
-            let _ = cacache::remove_hash(&self.dir, &entry.integrity).await;
-        } else {
-            tracing::info!(is_final, "cache hit");
+        match Page::from_body(&entry.body, query) {
+            Ok(page) => {
+                tracing::info!(is_final = entry.is_final, "cache hit");
+                Some(page)
+            }
+            Err(_) => self.discard(&path, "a body that is not a page").await,
         }
-        page
+    }
+
+    /// Removes a corrupt, truncated or undecodable entry, so the next read refetches.
+    async fn discard(&self, path: &Path, reason: &str) -> Option<Page> {
+        tracing::warn!(path = %path.display(), "discarding a cache entry holding {reason}");
+        let path = path.to_owned();
+        let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
+        None
     }
 
     /// Stores a successful page's body when the rules above allow it, in the background:
@@ -284,19 +290,10 @@ impl Cache {
         }
         let key = key(base_url, query);
         let cache = self.clone();
-        // cacache's synchronous writer, in the queue of writes run one at a time on a
-        // blocking thread: no thread hand-off for each file operation.
+        let stored_ms = now_millis();
+        // In the queue of writes run one at a time on a blocking thread.
         let queued = self.pending.spawn_blocking(move || {
-            let written = cacache::WriteOpts::new()
-                .metadata(json!({ "final": is_final }))
-                .open_sync(&cache.dir, &key)
-                .and_then(|mut writer| {
-                    writer
-                        .write_all(&body)
-                        .map_err(|e| cacache::Error::IoError(e, "write".into()))?;
-                    writer.commit()
-                });
-            if let Err(error) = written {
+            if let Err(error) = store::write(&cache.dir, &key, stored_ms, is_final, &body) {
                 cache.warn_once("write", &error);
             }
         });
@@ -371,12 +368,12 @@ fn key(base_url: &str, query: &VideoRankingQuery) -> String {
     format!("keyapi-tiktok/v1 {base_url} {}", query.canonical())
 }
 
-fn disk_usage(dir: &Path) -> Result<u64, cacache::Error> {
-    let io = |error| cacache::Error::IoError(error, format!("cannot read {}", dir.display()));
+/// The bytes of every file under `dir`, without following symlinks.
+fn disk_usage(dir: &Path) -> std::io::Result<u64> {
     let mut bytes = 0;
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let meta = entry.metadata().map_err(io)?;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
         bytes += if meta.is_dir() {
             disk_usage(&entry.path())?
         } else {
@@ -386,10 +383,10 @@ fn disk_usage(dir: &Path) -> Result<u64, cacache::Error> {
     Ok(bytes)
 }
 
-fn now_millis() -> u128 {
+fn now_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis())
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 fn today_utc() -> Date {

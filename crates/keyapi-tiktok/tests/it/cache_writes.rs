@@ -35,7 +35,7 @@ fn client(fake: &FakeKeyApi, cache: &Cache) -> Client {
 
 /// Whether the cache directory holds any entry yet, looked at without yielding.
 fn has_entries(dir: &Path) -> bool {
-    std::fs::read_dir(dir.join("index-v5")).is_ok_and(|mut entries| entries.next().is_some())
+    std::fs::read_dir(dir.join("pages-v1")).is_ok_and(|mut entries| entries.next().is_some())
 }
 
 /// Answers with a full page, and first takes the test runtime's only blocking thread
