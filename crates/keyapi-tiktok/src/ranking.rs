@@ -16,7 +16,8 @@ use window::Window;
 /// at page 100000, and right after yielding an error. A page never has more than
 /// `page_size` items (extra ones are dropped with a warning). A page whose videos are all
 /// on the previous page (upstream ignoring `page_num`) is not yielded: the stream ends
-/// with [`Error::RepeatedPage`] instead, and what it yielded before stays valid.
+/// with [`Error::RepeatedPage`] instead, and what it yielded before stays valid; the
+/// repeated page is not cached, so a later run asks for it again.
 ///
 /// With [`concurrency`](Ranking::concurrency) above 1, several pages are requested at once
 /// and still yielded in rank order. The window ramps up: two pages first, then one more for
@@ -115,7 +116,7 @@ impl Ranking {
         let fetch = move |page: u32| {
             let client = client.clone();
             let query = query.clone().page(page);
-            async move { client.video_ranking_page(&query).await }
+            async move { client.fetch_page(&query).await }
         };
         Window::new(first, last, concurrency, Progress::new(limit), fetch).boxed()
     }

@@ -270,39 +270,28 @@ impl Cache {
         None
     }
 
-    /// Stores a successful page's body when the rules above allow it, in the background:
-    /// returns before the write is done (see [`Cache::flush`]).
-    pub(crate) fn put(
+    /// The write that would store a successful page's body, when the rules above allow
+    /// it; nothing is written until it is [queued](CacheWrite::queue).
+    pub(crate) fn write_for(
         &self,
         base_url: &str,
         query: &VideoRankingQuery,
         body: Vec<u8>,
         page: &Page,
-    ) {
+    ) -> Option<CacheWrite> {
         // An empty page of a settled period is most likely an upstream gap, not the
         // ranking: it is kept as recent, so it is asked for again soon.
         let settled = Cache::is_final(query, today_utc());
         let empty = page.items.is_empty();
         let is_final = settled && !empty;
         let keep = is_final || (!self.recent_ttl.is_zero() && (settled || !empty));
-        if !keep || !self.usable() {
-            return;
-        }
-        let key = key(base_url, query);
-        let cache = self.clone();
-        let stored_ms = now_millis();
-        // In the queue of writes run one at a time on a blocking thread.
-        let queued = self.pending.spawn_blocking(move || {
-            if let Err(error) = store::write(&cache.dir, &key, stored_ms, is_final, &body) {
-                cache.warn_once("write", &error);
-            }
-        });
-        if !queued {
-            tracing::info!(
-                "{} cache writes already waiting: this page is not cached",
-                pending::MAX_QUEUED
-            );
-        }
+        (keep && self.usable()).then(|| CacheWrite {
+            cache: self.clone(),
+            key: key(base_url, query),
+            stored_ms: now_millis(),
+            is_final,
+            body,
+        })
     }
 
     /// Waits for the pages still being written in the background, at most `timeout`;
@@ -359,6 +348,42 @@ impl Cache {
                 "cannot {action} the cache in {}: {error}",
                 self.dir.display()
             ),
+        }
+    }
+}
+
+/// A page's body waiting to be stored: see [`Cache::write_for`].
+pub(crate) struct CacheWrite {
+    cache: Cache,
+    key: String,
+    stored_ms: u64,
+    is_final: bool,
+    body: Vec<u8>,
+}
+
+impl CacheWrite {
+    /// Stores the page in the background: returns before the write is done (see
+    /// [`Cache::flush`]).
+    pub(crate) fn queue(self) {
+        let pending = Arc::clone(&self.cache.pending);
+        // In the queue of writes run one at a time on a blocking thread.
+        let queued = pending.spawn_blocking(move || {
+            let CacheWrite {
+                cache,
+                key,
+                stored_ms,
+                is_final,
+                body,
+            } = self;
+            if let Err(error) = store::write(&cache.dir, &key, stored_ms, is_final, &body) {
+                cache.warn_once("write", &error);
+            }
+        });
+        if !queued {
+            tracing::info!(
+                "{} cache writes already waiting: this page is not cached",
+                pending::MAX_QUEUED
+            );
         }
     }
 }

@@ -5,6 +5,15 @@ use std::time::Duration;
 
 use crate::{Page, VideoRankingQuery};
 
+/// Uninhabited: no write is ever made.
+pub(crate) enum CacheWrite {}
+
+impl CacheWrite {
+    pub(crate) fn queue(self) {
+        match self {}
+    }
+}
+
 /// Uninhabited: `Option<Cache>` is always `None`.
 #[derive(Clone, Debug)]
 pub(crate) enum Cache {}
@@ -14,13 +23,13 @@ impl Cache {
         match *self {}
     }
 
-    pub(crate) fn put(
+    pub(crate) fn write_for(
         &self,
         _base_url: &str,
         _query: &VideoRankingQuery,
         _body: Vec<u8>,
         _page: &Page,
-    ) {
+    ) -> Option<CacheWrite> {
         match *self {}
     }
 

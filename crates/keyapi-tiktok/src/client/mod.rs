@@ -31,10 +31,37 @@ use rate_limit::RateLimiter;
 pub use tls::http_client_builder;
 
 use crate::VideoRankingQuery;
-use crate::cache::Cache;
+use crate::cache::{Cache, CacheWrite};
 use crate::error::Error;
 use crate::page::Page;
 use crate::retry::{RetryDecision, RetryPolicy};
+
+/// A page as fetched, its cache write not yet queued.
+pub(crate) struct FetchedPage {
+    page: Page,
+    write: Option<CacheWrite>,
+}
+
+impl FetchedPage {
+    /// A page that no cache will store.
+    #[cfg(test)]
+    pub(crate) fn uncached(page: Page) -> FetchedPage {
+        FetchedPage { page, write: None }
+    }
+
+    /// The page as `check` returns it; it is stored in the cache (in the background: the
+    /// caller gets the page now) only if `check` accepts it.
+    pub(crate) fn accept(
+        self,
+        check: impl FnOnce(Page) -> Result<Page, Error>,
+    ) -> Result<Page, Error> {
+        let page = check(self.page)?;
+        if let Some(write) = self.write {
+            write.queue();
+        }
+        Ok(page)
+    }
+}
 
 /// Where the API lives unless told otherwise.
 pub const DEFAULT_BASE_URL: &str = "https://api.keyapi.ai";
@@ -179,6 +206,12 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn video_ranking_page(&self, query: &VideoRankingQuery) -> Result<Page, Error> {
+        self.fetch_page(query).await?.accept(Ok)
+    }
+
+    /// [`Client::video_ranking_page`], with the cache write left to the caller, who may
+    /// still refuse the page (a [`Ranking`](crate::Ranking) refuses a repeated one).
+    pub(crate) async fn fetch_page(&self, query: &VideoRankingQuery) -> Result<FetchedPage, Error> {
         query.validate()?;
         let span = tracing::info_span!(
             "video_ranking_page",
@@ -203,14 +236,13 @@ impl Client {
                 && let Some(page) = cache.get(&self.inner.base_url, query).await
             {
                 self.inner.cache_hits.fetch_add(1, Ordering::Relaxed);
-                return Ok(page);
+                return Ok(FetchedPage { page, write: None });
             }
             let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
-            if let (Some(cache), Some(body)) = (cache, body) {
-                // Written in the background: the caller gets the page now.
-                cache.put(&self.inner.base_url, query, body, &page);
-            }
-            Ok(page)
+            let write = cache.zip(body).and_then(|(cache, body)| {
+                cache.write_for(&self.inner.base_url, query, body, &page)
+            });
+            Ok(FetchedPage { page, write })
         }
         .instrument(span)
         .await

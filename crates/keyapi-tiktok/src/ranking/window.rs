@@ -9,6 +9,7 @@ use futures::Stream;
 use futures::stream::{FuturesOrdered, StreamExt};
 
 use super::Progress;
+use crate::client::FetchedPage;
 use crate::{Error, Page};
 
 /// Pages `next..=last` fetched in order, at most `in_flight_limit()` at a time.
@@ -32,7 +33,7 @@ pub(super) struct Window<F, Fut: Future> {
 impl<F, Fut> Window<F, Fut>
 where
     F: FnMut(u32) -> Fut,
-    Fut: Future<Output = Result<Page, Error>>,
+    Fut: Future<Output = Result<FetchedPage, Error>>,
 {
     /// Pages `first..=last`, `concurrency` (at least 1) at most at once.
     pub(super) fn new(
@@ -74,7 +75,7 @@ where
 impl<F, Fut> Stream for Window<F, Fut>
 where
     F: FnMut(u32) -> Fut + Unpin,
-    Fut: Future<Output = Result<Page, Error>>,
+    Fut: Future<Output = Result<FetchedPage, Error>>,
 {
     type Item = Result<Page, Error>;
 
@@ -86,7 +87,9 @@ where
             }
             match this.in_flight.poll_next_unpin(cx) {
                 Poll::Ready(Some(fetched)) => {
-                    let taken = fetched.and_then(|page| this.progress.take(page));
+                    // A refused page is not cached: a re-run would stop at it again.
+                    let taken =
+                        fetched.and_then(|fetched| fetched.accept(|page| this.progress.take(page)));
                     match &taken {
                         Err(_) => this.progress.done = true,
                         Ok(_) if !this.progress.done => this.full_pages += 1,
@@ -153,7 +156,7 @@ mod tests {
                     .map(|rank| serde_json::json!({ "video_id": format!("v{rank}") }))
                     .collect();
                 let body = serde_json::json!({ "code": 0, "message": "success", "data": ids });
-                Page::from_body(body.to_string().as_bytes(), &query)
+                Page::from_body(body.to_string().as_bytes(), &query).map(FetchedPage::uncached)
             }
         };
         let progress = Progress::new(None);

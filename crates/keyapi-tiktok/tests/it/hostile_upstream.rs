@@ -195,6 +195,49 @@ async fn a_server_ignoring_page_num_ends_the_stream_with_an_error() {
     assert_eq!(hits(&server).await, 2, "no page after the repeated one");
 }
 
+/// A page refused as a repeat is not cached: were it kept (for good, the ranking being
+/// settled), every later run would stop at it, even once upstream honours `page_num` again.
+#[cfg(feature = "cache")]
+#[tokio::test]
+async fn a_repeated_page_is_not_cached() {
+    use futures::TryStreamExt;
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let cached_client = |server: &MockServer| {
+        builder(&server.uri())
+            .cache(keyapi_tiktok::Cache::new(dir.path()))
+            .build()
+            .expect("client")
+    };
+    let server = MockServer::start().await;
+    mount_any(&server, page(1, 10), 2).await;
+    let client = cached_client(&server);
+    let results: Vec<_> = client
+        .video_ranking(query())
+        .limit(30)
+        .pages()
+        .collect()
+        .await;
+    let error = failure(results.into_iter().last().expect("the error"));
+    assert_eq!(error.kind(), "repeated_page", "{error}");
+    assert!(client.flush_cache(Duration::from_secs(10)).await);
+
+    // Upstream honours page_num again; page 1 is still in the cache.
+    for page_num in 2..=3 {
+        mount_page(&server, page_num, page(u64::from(page_num), 10), 1).await;
+    }
+    let client = cached_client(&server);
+    let pages: Vec<Page> = client
+        .video_ranking(query())
+        .limit(30)
+        .pages()
+        .try_collect()
+        .await
+        .expect("the whole ranking");
+    let items: Vec<RankedVideo> = pages.into_iter().flat_map(|page| page.items).collect();
+    assert_eq!(ranks(&items), (1..=30).collect::<Vec<_>>());
+    assert_eq!(client.usage().cache_hits, 1, "page 1 from the cache");
+}
+
 // 4. Redirects are not followed.
 
 #[tokio::test]
