@@ -10,6 +10,7 @@
 //! rescue, exactly as before.
 
 mod item;
+mod keys;
 
 use std::fmt;
 
@@ -18,9 +19,10 @@ use serde::de::{self, Deserialize, Deserializer, Error as _, IgnoredAny, MapAcce
 use super::{Page, RankedVideo, page_or_failure};
 use crate::VideoRankingQuery;
 use crate::error::Error;
-use item::Item;
+use item::ItemSeed;
 #[cfg(test)]
-pub(super) use item::KEYS;
+pub(super) use keys::KEYS;
+use keys::KeyOrder;
 
 /// The body decoded as the page (or the failure its envelope reports), or `None` when it
 /// holds anything the one-pass decoder does not handle (the caller then takes the
@@ -150,11 +152,18 @@ impl<'de> Deserialize<'de> for Items {
                 f.write_str("a list of items")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(100));
-                while let Some(Item(item)) = seq.next_element()? {
-                    items.push(item);
+                let mut videos = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(100));
+                let mut order = KeyOrder::new();
+                loop {
+                    let seed = ItemSeed {
+                        videos: &mut videos,
+                        order: &mut order,
+                    };
+                    if seq.next_element_seed(seed)?.is_none() {
+                        break;
+                    }
                 }
-                Ok(Items(items))
+                Ok(Items(videos))
             }
         }
         deserializer.deserialize_seq(Visitor)

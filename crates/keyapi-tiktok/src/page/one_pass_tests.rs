@@ -79,7 +79,7 @@ fn every_fixture_takes_the_one_pass_path_and_decodes_as_the_oracle_does() {
 #[test]
 fn the_one_pass_decoder_reads_every_field_of_the_table() {
     let wire: Vec<&str> = RankedVideo::FIELDS.iter().map(|m| m.wire).collect();
-    assert_eq!(one_pass::KEYS, wire);
+    assert_eq!(one_pass::KEYS[..], wire[..]);
     let undocumented: Vec<&str> = RankedVideo::FIELDS
         .iter()
         .filter(|m| m.documented_type.is_none())

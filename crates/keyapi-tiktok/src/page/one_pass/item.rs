@@ -6,140 +6,65 @@ use std::fmt;
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess};
 use serde_json::{Map, Value};
 
+use super::keys::{Field, ItemKey, KeyOrder, KeySeed};
 use crate::page::normalise::{
     HISTORY_FIELDS, Issues, ai_flag, count, created_at, gmv, history_total, history_totals,
     non_empty, parse_categories, parse_product_ids, parse_url, required_video_id,
 };
 use crate::page::{HistoryTotals, RankedVideo, SalesMethod};
 
-/// Declares the item's documented fields once: the key enum and their wire names.
-macro_rules! documented_fields {
-    ($($variant:ident => $wire:literal),+ $(,)?) => {
-        /// A documented field of an item.
-        #[derive(Clone, Copy)]
-        #[repr(u32)]
-        enum Field {
-            $($variant,)+
-        }
-
-        /// How many documented fields there are; the history totals' bits follow theirs.
-        const FIELD_COUNT: u32 = [$($wire),+].len() as u32;
-
-        /// The wire names this decoder recognises: the documented fields, then the totals.
-        #[cfg(test)]
-        pub(crate) const KEYS: &[&str] = &[
-            $($wire,)+
-            HISTORY_FIELDS[0], HISTORY_FIELDS[1], HISTORY_FIELDS[2], HISTORY_FIELDS[3],
-            HISTORY_FIELDS[4], HISTORY_FIELDS[5], HISTORY_FIELDS[6],
-        ];
-
-        impl ItemKey {
-            fn from_name(name: &str) -> ItemKey {
-                match name {
-                    $($wire => ItemKey::Field(Field::$variant),)+
-                    other => match HISTORY_FIELDS.iter().position(|total| *total == other) {
-                        Some(index) => ItemKey::History(index),
-                        None => ItemKey::Other(other.to_owned()),
-                    },
-                }
-            }
-        }
-    };
+/// Reads an item straight into a new last video of `videos`, learning the key order.
+pub(super) struct ItemSeed<'a> {
+    pub(super) videos: &'a mut Vec<RankedVideo>,
+    pub(super) order: &'a mut KeyOrder,
 }
 
-documented_fields! {
-    Avatar => "avatar",
-    Category => "category",
-    CreateTime => "create_time",
-    CreatedByAi => "created_by_ai",
-    Duration => "duration",
-    NickName => "nick_name",
-    ProductCategoryList => "product_category_list",
-    ReflowCover => "reflow_cover",
-    Region => "region",
-    SalesFlag => "sales_flag",
-    TotalCommentsCnt => "total_comments_cnt",
-    TotalDiggCnt => "total_digg_cnt",
-    TotalFavoritesCnt => "total_favorites_cnt",
-    TotalSharesCnt => "total_shares_cnt",
-    TotalVideoSaleCnt => "total_video_sale_cnt",
-    TotalVideoSaleGmvAmt => "total_video_sale_gmv_amt",
-    TotalViewsCnt => "total_views_cnt",
-    UniqueId => "unique_id",
-    UserId => "user_id",
-    VideoDesc => "video_desc",
-    VideoId => "video_id",
-    VideoProducts => "video_products",
-}
-
-/// A key of an item: a documented field, an all-time total (its index in
-/// [`HISTORY_FIELDS`]), or an unknown one kept in `extra`.
-enum ItemKey {
-    Field(Field),
-    History(usize),
-    Other(String),
-}
-
-impl<'de> Deserialize<'de> for ItemKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = ItemKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an item field name")
-            }
-            fn visit_str<E>(self, name: &str) -> Result<ItemKey, E> {
-                Ok(ItemKey::from_name(name))
-            }
-        }
-        deserializer.deserialize_identifier(Visitor)
+impl<'de> DeserializeSeed<'de> for ItemSeed<'_> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_map(self)
     }
 }
 
-/// An item read into a [`RankedVideo`] (rank 0: the page sets it).
-pub(super) struct Item(pub(super) RankedVideo);
-
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Item;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an item object")
+impl<'de> de::Visitor<'de> for ItemSeed<'_> {
+    type Value = ();
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an item object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let ItemSeed { videos, order } = self;
+        // Filled where it stays: a video is a few hundred bytes, not moved again.
+        videos.push(blank_video());
+        let Some(video) = videos.last_mut() else {
+            return Err(A::Error::custom("no video"));
+        };
+        let (mut video_id, mut totals) = (None, [None; HISTORY_FIELDS.len()]);
+        let (mut issues, mut seen) = (Issues::default(), 0u32);
+        order.start_item();
+        while let Some(key) = map.next_key_seed(KeySeed(order))? {
+            if let Some(bit) = key.bit() {
+                first_time(&mut seen, bit)?;
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-                let mut video = blank_video();
-                let (mut video_id, mut totals) = (None, [None; HISTORY_FIELDS.len()]);
-                let (mut issues, mut seen) = (Issues::default(), 0u32);
-                while let Some(key) = map.next_key::<ItemKey>()? {
-                    match key {
-                        ItemKey::Field(field) => {
-                            first_time(&mut seen, field as u32)?;
-                            let fields = (&mut video, &mut video_id, &mut issues);
-                            read_field(&mut map, field, fields)?;
-                        }
-                        ItemKey::History(index) => {
-                            first_time(&mut seen, FIELD_COUNT + index as u32)?;
-                            totals[index] = map.next_value::<Total>()?.0;
-                        }
-                        ItemKey::Other(name) => {
-                            let value = map.next_value::<Value>()?;
-                            if video.extra.insert(name, value).is_some() {
-                                return Err(A::Error::custom("duplicate field"));
-                            }
-                        }
+            match key {
+                ItemKey::Field(field) => {
+                    read_field(&mut map, field, (video, &mut video_id, &mut issues))?;
+                }
+                ItemKey::History(index) => totals[index] = map.next_value::<Total>()?.0,
+                ItemKey::Other(name) => {
+                    let value = map.next_value::<Value>()?;
+                    if video.extra.insert(name, value).is_some() {
+                        return Err(A::Error::custom("duplicate field"));
                     }
                 }
-                video.video_id = required_video_id(video_id, &mut issues);
-                video.history = history_totals(totals);
-                if !issues.0.is_empty() {
-                    // The normaliser records it: that is the other path's work.
-                    return Err(A::Error::custom("a field issue"));
-                }
-                Ok(Item(video))
             }
         }
-        deserializer.deserialize_map(Visitor)
+        video.video_id = required_video_id(video_id, &mut issues);
+        video.history = history_totals(totals);
+        if !issues.0.is_empty() {
+            // The normaliser records it: that is the other path's work.
+            return Err(A::Error::custom("a field issue"));
+        }
+        Ok(())
     }
 }
 
