@@ -140,6 +140,12 @@ impl ResponseWatch {
         self.slot().clone()
     }
 
+    /// The status of the last response received, if any arrived yet (without copying its
+    /// headers, as [`head`](ResponseWatch::head) does).
+    pub fn status(&self) -> Option<StatusCode> {
+        self.slot().as_ref().map(|head| head.status)
+    }
+
     fn slot(&self) -> std::sync::MutexGuard<'_, Option<ResponseHead>> {
         // The slot is only ever replaced whole, so a poisoned lock still holds a value.
         self.head.lock().unwrap_or_else(PoisonError::into_inner)
@@ -194,15 +200,51 @@ struct CappedBody {
     limit: u64,
     seen: u64,
     /// When diverting: the data read so far, and where it goes once the body ends.
-    divert: Option<(Vec<u8>, DivertedSlot)>,
+    divert: Option<(Diverted, DivertedSlot)>,
 }
 
 impl CappedBody {
     /// Puts a diverted body, read whole, where the watch finds it.
     fn hand_over_diverted(&mut self) {
         if let Some((data, slot)) = self.divert.take() {
-            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(Bytes::from(data));
+            *slot.lock().unwrap_or_else(PoisonError::into_inner) = Some(data.into_bytes());
         }
+    }
+}
+
+/// A diverted body as it arrives: its first chunk kept as received (a body in one chunk is
+/// never copied), the chunks joined once a second one comes.
+struct Diverted {
+    first: Option<Bytes>,
+    joined: Vec<u8>,
+    /// The length announced, to join the chunks without growing the buffer.
+    expected: usize,
+}
+
+impl Diverted {
+    fn new(expected: usize) -> Diverted {
+        Diverted {
+            first: None,
+            joined: Vec::new(),
+            expected,
+        }
+    }
+
+    fn push(&mut self, chunk: &Bytes) {
+        if self.first.is_none() && self.joined.is_empty() {
+            self.first = Some(chunk.clone());
+            return;
+        }
+        if let Some(first) = self.first.take() {
+            self.joined
+                .reserve(self.expected.max(first.len() + chunk.len()));
+            self.joined.extend_from_slice(&first);
+        }
+        self.joined.extend_from_slice(chunk);
+    }
+
+    fn into_bytes(self) -> Bytes {
+        self.first.unwrap_or_else(|| Bytes::from(self.joined))
     }
 }
 
@@ -235,7 +277,7 @@ impl HttpBody for CappedBody {
                     return Poll::Ready(Some(Err(Box::new(BodyTooLarge { limit }))));
                 }
                 if let Some((diverted, _)) = &mut self.divert {
-                    diverted.extend_from_slice(data);
+                    diverted.push(data);
                     // A reader may stop at the end of the stream without asking for more.
                     if self.inner.is_end_stream() {
                         self.hand_over_diverted();
@@ -286,8 +328,8 @@ impl ClientHooks for Client {
         let divert = match &watch.diverted {
             Some(slot) if response.status().is_success() => {
                 let expected = announced.map_or(0, |length| length.min(watch.max_body_bytes));
-                let capacity = usize::try_from(expected).unwrap_or(0);
-                Some((Vec::with_capacity(capacity), Arc::clone(slot)))
+                let expected = usize::try_from(expected).unwrap_or(0);
+                Some((Diverted::new(expected), Arc::clone(slot)))
             }
             _ => None,
         };
@@ -303,5 +345,30 @@ impl ClientHooks for Client {
             divert,
         };
         Ok(http::Response::from_parts(parts, reqwest::Body::wrap(capped)).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bytes::Bytes;
+
+    use super::Diverted;
+
+    #[test]
+    fn a_diverted_body_in_one_chunk_is_kept_as_received_and_chunks_are_joined_in_order() {
+        let chunk = Bytes::from_static(b"{\"code\":0}");
+        let mut one = Diverted::new(10);
+        one.push(&chunk);
+        let kept = one.into_bytes();
+        assert_eq!(kept.as_ptr(), chunk.as_ptr(), "not copied");
+
+        for expected in [0, 3, 100] {
+            let mut many = Diverted::new(expected);
+            for part in [&b"ab"[..], b"", b"cde", b"f"] {
+                many.push(&Bytes::copy_from_slice(part));
+            }
+            assert_eq!(&many.into_bytes()[..], b"abcdef");
+        }
+        assert!(Diverted::new(5).into_bytes().is_empty());
     }
 }

@@ -144,10 +144,7 @@ impl Charge<'_> {
         let Some(mut credit) = self.credit.take() else {
             return;
         };
-        let success_head = self
-            .watch
-            .head()
-            .is_some_and(|head| head.status.is_success());
+        let success_head = self.watch.status().is_some_and(|s| s.is_success());
         if success_head && accepted {
             credit.counter = None; // kept: the credit is spent
             self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);

@@ -1,16 +1,18 @@
 //! One page of a ranking ([`Page`]) and the two ways a body becomes one.
 //!
-//! Two decoding paths share one normaliser. The fast path decodes into the generated
-//! (spec-exact) types: in one pass ([`one_pass`]) when the body holds nothing unusual, else
-//! with their derived decoder, which stays the oracle. When upstream drifts from its own spec (a number sent as a string, a
-//! decimal GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces
-//! each item back into the spec's shape field by field ([`rescue`]), so one bad field
-//! degrades that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
+//! Two decoding paths share one normaliser's field rules. The fast path ([`one_pass`])
+//! reads a body that holds nothing unusual straight into [`RankedVideo`]s. Anything else
+//! takes the generated (spec-exact) types' derived decoder, which stays the oracle, and the
+//! normaliser. When upstream drifts from its own spec (a number sent as a string, a decimal
+//! GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces each
+//! item back into the spec's shape field by field ([`rescue`]), so one bad field degrades
+//! that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
 //!
 //! - `video.rs`: [`RankedVideo`] and its value types;
 //! - `fields.rs`: [`RankedVideo::FIELDS`], the table of upstream fields;
-//! - `one_pass.rs`: spec-exact body → generated types, without serde's `flatten` buffering;
-//! - `normalise.rs`: spec-shaped item → [`RankedVideo`];
+//! - `one_pass.rs`, `one_pass/item.rs`: spec-exact body → [`Page`], by the normaliser's
+//!   field rules, giving up wherever one of them records an issue;
+//! - `normalise.rs`: the field rules, and spec-shaped item → [`RankedVideo`];
 //! - `rescue.rs`: drifted item → spec-shaped item.
 
 mod fields;
@@ -23,6 +25,7 @@ mod rescue;
 mod tests;
 mod video;
 
+use std::ops::RangeFrom;
 use std::time::Duration;
 
 use keyapi_tiktok_openapi::types;
@@ -88,10 +91,8 @@ pub(crate) fn decode_body(
     status: Option<u16>,
     query: &VideoRankingQuery,
 ) -> Result<Page, Error> {
-    match one_pass::decode(bytes) {
-        Some(envelope) => page_from_envelope(envelope, status, query),
-        None => decode_with_generated_types(bytes, status, query),
-    }
+    one_pass::decode(bytes, status, query)
+        .unwrap_or_else(|| decode_with_generated_types(bytes, status, query))
 }
 
 /// Decodes a success body with the generated types' derived decoder, or field by field when
@@ -107,32 +108,61 @@ pub(crate) fn decode_with_generated_types(
     }
 }
 
-/// Builds a page from the fast path's spec-exact decode, or the error its envelope `code`
-/// reports.
+/// Builds a page from a spec-exact decode, or the error its envelope `code` reports.
 pub(crate) fn page_from_envelope(
     body: types::VideoRankingResponse,
     status: Option<u16>,
     query: &VideoRankingQuery,
 ) -> Result<Page, Error> {
-    if body.code != 0 {
+    let types::VideoRankingResponse {
+        code,
+        data,
+        message,
+        request_id,
+    } = body;
+    page_or_failure(
+        code,
+        message,
+        request_id,
+        data,
+        status,
+        query,
+        |items, ranks| {
+            let normalised = |(item, rank)| normalise(item, rank, None, Issues::default());
+            items.into_iter().zip(ranks).map(normalised).collect()
+        },
+    )
+}
+
+/// A spec-exact envelope's page, its items (at most a page) given their ranks by `ranked`;
+/// or the error its `code` reports.
+fn page_or_failure<T>(
+    code: i64,
+    message: String,
+    request_id: String,
+    data: Option<Vec<T>>,
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+    ranked: impl FnOnce(Vec<T>, RangeFrom<u64>) -> Vec<RankedVideo>,
+) -> Result<Page, Error> {
+    if code != 0 {
         return Err(ApiFailure {
             status,
-            code: Some(body.code),
-            message: body.message,
-            request_id: Some(body.request_id),
+            code: Some(code),
+            message,
+            request_id: Some(request_id),
             retry_after: None,
         }
         .into_error());
     }
-    let items = at_most_page_size(body.data.unwrap_or_default(), query)
-        .into_iter()
-        .zip(query.first_rank()..)
-        .map(|(item, rank)| normalise(item, rank, None, Issues::default()))
-        .collect();
+    let items = ranked(
+        at_most_page_size(data.unwrap_or_default(), query),
+        query.first_rank()..,
+    );
     Ok(Page {
         page: query.page_number(),
         page_size: query.size(),
-        request_id: Some(body.request_id),
+        request_id: Some(request_id),
         items,
     })
 }

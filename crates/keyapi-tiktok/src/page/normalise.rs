@@ -1,5 +1,8 @@
 //! Turns a spec-shaped item into a [`RankedVideo`]: every stringly field parsed into a
 //! real type, every unusable value recorded as a [`FieldIssue`] instead of failing the page.
+//!
+//! Each field's rule is one function here; the one-pass decoder (`one_pass/item.rs`) calls
+//! the same functions on the values as it reads them, and gives up where one records an issue.
 
 use std::fmt;
 
@@ -63,25 +66,14 @@ pub(super) fn normalise(
         video_products,
         mut extra,
     } = item;
-    let video_id = video_id.unwrap_or_else(|| {
-        issues.push("video_id", "", "missing");
-        String::new()
-    });
+    let video_id = required_video_id(video_id, &mut issues);
     let history = take_history(&mut extra, &mut issues);
-    let created_at = non_empty(create_time).and_then(|s| {
-        let parsed = parse_timestamp(&s);
-        if parsed.is_none() {
-            issues.push("create_time", &s, "expected unix seconds");
-        }
-        parsed
-    });
-    let created_by_ai = non_empty(created_by_ai).and_then(|s| {
-        let parsed = parse_bool(&s);
-        if parsed.is_none() {
-            issues.push("created_by_ai", &s, "expected true or false");
-        }
-        parsed
-    });
+    let created_at = create_time
+        .as_deref()
+        .and_then(|s| created_at(s, &mut issues));
+    let created_by_ai = created_by_ai
+        .as_deref()
+        .and_then(|s| ai_flag(s, &mut issues));
     RankedVideo {
         rank,
         duration_secs: count("duration", duration, &mut issues),
@@ -91,7 +83,7 @@ pub(super) fn normalise(
         shares: count("total_shares_cnt", total_shares_cnt, &mut issues),
         favorites: count("total_favorites_cnt", total_favorites_cnt, &mut issues),
         units_sold: count("total_video_sale_cnt", total_video_sale_cnt, &mut issues),
-        gmv: exact_gmv.or(total_video_sale_gmv_amt.map(|n| n as f64)),
+        gmv: exact_gmv.or(total_video_sale_gmv_amt.map(gmv)),
         created_at,
         created_by_ai,
         sales_method: sales_flag.map(SalesMethod::from_code),
@@ -112,6 +104,44 @@ pub(super) fn normalise(
     }
 }
 
+/// `video_id` is the one field an item cannot do without; a missing one is recorded.
+pub(super) fn required_video_id(value: Option<String>, issues: &mut Issues) -> String {
+    value.unwrap_or_else(|| {
+        issues.push("video_id", "", "missing");
+        String::new()
+    })
+}
+
+/// `create_time`: blank is absent, else unix seconds (or milliseconds, see
+/// [`parse_timestamp`]).
+pub(super) fn created_at(s: &str, issues: &mut Issues) -> Option<Timestamp> {
+    if s.trim().is_empty() {
+        return None;
+    }
+    let parsed = parse_timestamp(s);
+    if parsed.is_none() {
+        issues.push("create_time", s, "expected unix seconds");
+    }
+    parsed
+}
+
+/// `created_by_ai`: blank is absent, else `true`/`false` (or `1`/`0`).
+pub(super) fn ai_flag(s: &str, issues: &mut Issues) -> Option<bool> {
+    if s.trim().is_empty() {
+        return None;
+    }
+    let parsed = parse_bool(s);
+    if parsed.is_none() {
+        issues.push("created_by_ai", s, "expected true or false");
+    }
+    parsed
+}
+
+/// The spec's integer GMV as the typed field's decimal.
+pub(super) fn gmv(n: i64) -> f64 {
+    n as f64
+}
+
 /// A count must not be negative; one that is is recorded and dropped.
 pub(super) fn count(field: &str, value: Option<i64>, issues: &mut Issues) -> Option<u64> {
     let n = value?;
@@ -126,33 +156,57 @@ pub(super) fn non_empty(value: Option<String>) -> Option<String> {
     value.filter(|s| !s.trim().is_empty())
 }
 
+/// The undocumented all-time totals' wire names, in the order of [`history_totals`]'s
+/// argument.
+pub(super) const HISTORY_FIELDS: [&str; 7] = [
+    "total_views_history_cnt",
+    "total_digg_history_cnt",
+    "total_comments_history_cnt",
+    "total_favorites_history_cnt",
+    "total_shares_history_cnt",
+    "total_video_sale_history_cnt",
+    "total_video_sale_gmv_history_amt",
+];
+
 /// Moves the undocumented all-time totals out of `extra` into typed fields; a value that
 /// is not a number stays in `extra` and is recorded.
 pub(super) fn take_history(extra: &mut Map<String, Value>, issues: &mut Issues) -> HistoryTotals {
     if extra.is_empty() {
         return HistoryTotals::default();
     }
-    let mut take = |field: &str| -> Option<f64> {
+    let totals = HISTORY_FIELDS.map(|field| {
         let value = extra.remove(field)?;
-        match number(&value) {
-            Some(n) if n >= 0.0 => Some(n),
-            _ if value.is_null() => None,
-            _ => {
+        match number(&value).and_then(history_total) {
+            Some(n) => Some(n),
+            None if value.is_null() => None,
+            None => {
                 issues.push(field, &value, "expected a non-negative number");
                 extra.insert(field.to_owned(), value);
                 None
             }
         }
-    };
-    let mut count = |field: &str| take(field).map(|n| n as u64);
+    });
+    history_totals(totals)
+}
+
+/// An all-time total is a non-negative number.
+pub(super) fn history_total(n: f64) -> Option<f64> {
+    (n >= 0.0).then_some(n)
+}
+
+/// The all-time totals, given in the order of [`HISTORY_FIELDS`]: the counts as whole
+/// numbers, the GMV with its decimals.
+pub(super) fn history_totals(totals: [Option<f64>; 7]) -> HistoryTotals {
+    let [views, likes, comments, favorites, shares, units_sold, gmv] = totals;
+    let count = |total: Option<f64>| total.map(|n| n as u64);
     HistoryTotals {
-        views: count("total_views_history_cnt"),
-        likes: count("total_digg_history_cnt"),
-        comments: count("total_comments_history_cnt"),
-        favorites: count("total_favorites_history_cnt"),
-        shares: count("total_shares_history_cnt"),
-        units_sold: count("total_video_sale_history_cnt"),
-        gmv: take("total_video_sale_gmv_history_amt"),
+        views: count(views),
+        likes: count(likes),
+        comments: count(comments),
+        favorites: count(favorites),
+        shares: count(shares),
+        units_sold: count(units_sold),
+        gmv,
     }
 }
 
@@ -235,7 +289,7 @@ pub(super) fn parse_product_ids(value: Option<&str>, issues: &mut Issues) -> Vec
         return Vec::new();
     };
     let mut ids = Vec::new();
-    for token in inner.split(',').map(|t| t.trim().trim_matches('"').trim()) {
+    for token in inner.split(',').map(unquoted) {
         if token.is_empty() {
             continue;
         }
@@ -250,6 +304,17 @@ pub(super) fn parse_product_ids(value: Option<&str>, issues: &mut Issues) -> Vec
         }
     }
     ids
+}
+
+/// A list element without surrounding whitespace and quotes; the common bare number is
+/// only trimmed.
+fn unquoted(token: &str) -> &str {
+    let token = token.trim();
+    if token.starts_with('"') || token.ends_with('"') {
+        token.trim_matches('"').trim()
+    } else {
+        token
+    }
 }
 
 /// `"[{ \"category_name\":\"Beauty\",\"category_id\":\"601450\"}]"`.

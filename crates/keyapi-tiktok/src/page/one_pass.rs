@@ -1,26 +1,60 @@
-//! The fast path's decoder: a spec-exact body read in one pass into the generated types,
-//! without the buffering serde's `flatten` adds to the derived decoder (every key and value
-//! of every item copied into an intermediate tree before it reaches its field).
+//! The fast path's decoder: a spec-exact body read in one pass straight into [`Page`], with
+//! neither the generated types in between nor the buffering serde's `flatten` adds to their
+//! derived decoder (every key and value of every item copied into an intermediate tree).
 //!
-//! It accepts a subset of what the derived decoder accepts and, on that subset, builds the
-//! very same value (the differential tests in `one_pass_tests.rs` hold it to that). Anything
+//! It accepts a subset of what the generated types accept and, on that subset, builds the
+//! very same page (the differential tests in `one_pass_tests.rs` hold it to that). Anything
 //! unusual (a duplicate field, a wrong type, a missing envelope field, a raw control
-//! character) makes it give up, and the body takes the generated decoder's path, then the
-//! field-by-field rescue, exactly as before.
+//! character, any value the normaliser would record as a [`FieldIssue`](super::FieldIssue))
+//! makes it give up, and the body takes the generated types' path, then the field-by-field
+//! rescue, exactly as before.
+
+mod item;
+mod keys;
 
 use std::fmt;
 
-use keyapi_tiktok_openapi::types;
 use serde::de::{self, Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess};
-use serde_json::{Map, Value};
 
-/// The body decoded as `types::VideoRankingResponse`, or `None` when it is anything the
-/// one-pass decoder does not handle (the caller then uses the derived decoder).
-pub(super) fn decode(bytes: &[u8]) -> Option<types::VideoRankingResponse> {
+use super::{Page, RankedVideo, page_or_failure};
+use crate::VideoRankingQuery;
+use crate::error::Error;
+use item::ItemSeed;
+#[cfg(test)]
+pub(super) use keys::KEYS;
+use keys::KeyOrder;
+
+/// The body decoded as the page (or the failure its envelope reports), or `None` when it
+/// holds anything the one-pass decoder does not handle (the caller then takes the
+/// generated types' path).
+pub(super) fn decode(
+    bytes: &[u8],
+    status: Option<u16>,
+    query: &VideoRankingQuery,
+) -> Option<Result<Page, Error>> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let Envelope(envelope) = Envelope::deserialize(&mut deserializer).ok()?;
+    let envelope = Envelope::deserialize(&mut deserializer).ok()?;
     deserializer.end().ok()?;
-    Some(envelope)
+    let Envelope {
+        code,
+        message,
+        request_id,
+        data,
+    } = envelope;
+    Some(page_or_failure(
+        code,
+        message,
+        request_id,
+        data,
+        status,
+        query,
+        |mut videos: Vec<RankedVideo>, ranks| {
+            for (video, rank) in videos.iter_mut().zip(ranks) {
+                video.rank = rank;
+            }
+            videos
+        },
+    ))
 }
 
 /// The envelope's fields, as `types::VideoRankingResponse` names them on the wire.
@@ -55,7 +89,13 @@ impl<'de> Deserialize<'de> for EnvelopeField {
     }
 }
 
-struct Envelope(types::VideoRankingResponse);
+/// The envelope with its items already normalised (ranks not yet set).
+struct Envelope {
+    code: i64,
+    message: String,
+    request_id: String,
+    data: Option<Vec<RankedVideo>>,
+}
 
 impl<'de> Deserialize<'de> for Envelope {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -79,12 +119,12 @@ impl<'de> Deserialize<'de> for Envelope {
                     }
                 }
                 let missing = || A::Error::custom("a required envelope field is missing");
-                Ok(Envelope(types::VideoRankingResponse {
+                Ok(Envelope {
                     code: code.ok_or_else(missing)?,
                     data: data.ok_or_else(missing)?.map(|Items(items)| items),
                     message: message.ok_or_else(missing)?,
                     request_id: request_id.ok_or_else(missing)?,
-                }))
+                })
             }
         }
         deserializer.deserialize_map(Visitor)
@@ -101,7 +141,7 @@ fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
     Ok(())
 }
 
-struct Items(Vec<types::RankedVideo>);
+struct Items(Vec<RankedVideo>);
 
 impl<'de> Deserialize<'de> for Items {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -112,137 +152,20 @@ impl<'de> Deserialize<'de> for Items {
                 f.write_str("a list of items")
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
-                let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(100));
-                while let Some(Item(item)) = seq.next_element()? {
-                    items.push(item);
+                let mut videos = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(100));
+                let mut order = KeyOrder::new();
+                loop {
+                    let seed = ItemSeed {
+                        videos: &mut videos,
+                        order: &mut order,
+                    };
+                    if seq.next_element_seed(seed)?.is_none() {
+                        break;
+                    }
                 }
-                Ok(Items(items))
+                Ok(Items(videos))
             }
         }
         deserializer.deserialize_seq(Visitor)
-    }
-}
-
-/// Declares the item's documented fields once: the key enum, its wire names, and how each
-/// is stored in `types::RankedVideo`.
-macro_rules! item_fields {
-    ($($variant:ident => $field:ident: $ty:ty),+ $(,)?) => {
-        /// A key of an item: one of the spec's fields, or an unknown one kept in `extra`.
-        enum ItemKey {
-            $($variant,)+
-            Other(String),
-        }
-
-        #[derive(Clone, Copy)]
-        #[repr(u32)]
-        enum Documented {
-            $($variant,)+
-        }
-
-        impl ItemKey {
-            fn from_name(name: &str) -> ItemKey {
-                match name {
-                    $(stringify!($field) => ItemKey::$variant,)+
-                    other => ItemKey::Other(other.to_owned()),
-                }
-            }
-        }
-
-        /// The wire names of the documented fields this decoder reads.
-        #[cfg(test)]
-        pub(super) const DOCUMENTED: &[&str] = &[$(stringify!($field)),+];
-
-        fn blank_item() -> types::RankedVideo {
-            types::RankedVideo { $($field: None,)+ extra: Map::new() }
-        }
-
-        /// Reads the value of `key` into `item`; `seen` tracks documented fields already set.
-        fn read_value<'de, A: MapAccess<'de>>(
-            map: &mut A,
-            key: ItemKey,
-            item: &mut types::RankedVideo,
-            seen: &mut u32,
-        ) -> Result<(), A::Error> {
-            let documented = match key {
-                ItemKey::Other(name) => {
-                    let value = map.next_value::<Value>()?;
-                    item.extra.insert(name, value);
-                    return Ok(());
-                }
-                $(ItemKey::$variant => Documented::$variant,)+
-            };
-            let bit = 1u32 << (documented as u32);
-            if *seen & bit != 0 {
-                return Err(A::Error::custom("duplicate field"));
-            }
-            *seen |= bit;
-            match documented {
-                $(Documented::$variant => item.$field = map.next_value::<Option<$ty>>()?,)+
-            }
-            Ok(())
-        }
-    };
-}
-
-item_fields! {
-    Avatar => avatar: String,
-    Category => category: String,
-    CreateTime => create_time: String,
-    CreatedByAi => created_by_ai: String,
-    Duration => duration: i64,
-    NickName => nick_name: String,
-    ProductCategoryList => product_category_list: String,
-    ReflowCover => reflow_cover: String,
-    Region => region: String,
-    SalesFlag => sales_flag: i64,
-    TotalCommentsCnt => total_comments_cnt: i64,
-    TotalDiggCnt => total_digg_cnt: i64,
-    TotalFavoritesCnt => total_favorites_cnt: i64,
-    TotalSharesCnt => total_shares_cnt: i64,
-    TotalVideoSaleCnt => total_video_sale_cnt: i64,
-    TotalVideoSaleGmvAmt => total_video_sale_gmv_amt: i64,
-    TotalViewsCnt => total_views_cnt: i64,
-    UniqueId => unique_id: String,
-    UserId => user_id: String,
-    VideoDesc => video_desc: String,
-    VideoId => video_id: String,
-    VideoProducts => video_products: String,
-}
-
-impl<'de> Deserialize<'de> for ItemKey {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl de::Visitor<'_> for Visitor {
-            type Value = ItemKey;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an item field name")
-            }
-            fn visit_str<E>(self, name: &str) -> Result<ItemKey, E> {
-                Ok(ItemKey::from_name(name))
-            }
-        }
-        deserializer.deserialize_identifier(Visitor)
-    }
-}
-
-struct Item(types::RankedVideo);
-
-impl<'de> Deserialize<'de> for Item {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Item;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an item object")
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Item, A::Error> {
-                let (mut item, mut seen) = (blank_item(), 0u32);
-                while let Some(key) = map.next_key::<ItemKey>()? {
-                    read_value(&mut map, key, &mut item, &mut seen)?;
-                }
-                Ok(Item(item))
-            }
-        }
-        deserializer.deserialize_map(Visitor)
     }
 }
