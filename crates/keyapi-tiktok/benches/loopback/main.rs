@@ -68,7 +68,7 @@ impl Plan {
                 throughput_rounds: 21,
                 requests_per_round: 1_000,
                 pages: 100,
-                paging_rounds: [3, 9],
+                paging_rounds: [3, 15],
                 qps_pages: 40,
                 qps_rounds: 3,
                 memory_sizes: [100, 10_000],

@@ -47,10 +47,9 @@ pub(super) struct Entry {
     pub(super) body: Vec<u8>,
 }
 
-/// What a lookup found.
+/// What an entry file holds.
 #[derive(Debug)]
 pub(super) enum Lookup {
-    Missing,
     Found(Entry),
     /// There is a file, but it is not an intact entry for this key: why.
     Corrupt(&'static str),
@@ -76,12 +75,16 @@ pub(super) fn is_entry_name(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Reads the entry of `key` at `path`, checking it against its header.
-pub(super) fn read(path: &Path, key: &str) -> io::Result<Lookup> {
-    let file = match fs::File::open(path) {
-        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Lookup::Missing),
-        other => other?,
-    };
+/// Opens the entry file at `path`, if there is one.
+pub(super) fn open(path: &Path) -> io::Result<Option<fs::File>> {
+    match fs::File::open(path) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
+        other => other.map(Some),
+    }
+}
+
+/// Reads the opened entry file of `key`, checking it against its header.
+pub(super) fn read_entry(file: fs::File, key: &str) -> io::Result<Lookup> {
     if file.metadata()?.len() > MAX_ENTRY_BYTES {
         return Ok(Lookup::Corrupt("larger than any page"));
     }
@@ -207,17 +210,15 @@ mod tests {
     fn an_entry_reads_back_as_written() {
         let dir = setup();
         entry(dir.path());
-        match read(&path(dir.path(), "k"), "k").unwrap() {
+        let file = open(&path(dir.path(), "k")).unwrap().expect("the entry");
+        match read_entry(file, "k").unwrap() {
             Lookup::Found(found) => {
                 assert_eq!((found.stored_ms, found.is_final), (7, true));
                 assert_eq!(found.body, b"{\"code\":0}");
             }
             other => panic!("{other:?}"),
         }
-        assert!(matches!(
-            read(&path(dir.path(), "j"), "j").unwrap(),
-            Lookup::Missing
-        ));
+        assert!(open(&path(dir.path(), "j")).unwrap().is_none());
         assert_eq!(
             fs::read_dir(dir.path().join(STAGING_DIR)).unwrap().count(),
             0
