@@ -435,6 +435,11 @@ fn memory(plan: &Plan, report: &mut Vec<String>) {
                 .find(|line| line.starts_with("memory:"))
                 .expect("the memory child reports");
             println!("{line}");
+            assert_eq!(
+                field(line, "credits_spent="),
+                u64::from(*size),
+                "a credit a page"
+            );
             let hwm = field(line, "vmhwm_kib=");
             *peak = (*peak).max(hwm);
         }
@@ -443,7 +448,7 @@ fn memory(plan: &Plan, report: &mut Vec<String>) {
     let ratio = peaks[1] as f64 / peaks[0] as f64;
     report.push(format!(
         "memory, peak RSS (VmHWM): {small} pages {} KiB, {large} pages {} KiB, ratio = {ratio:.3} \
-         (largest of {} fresh processes each) [{}]",
+         (largest of {} fresh processes each; each spent a credit a page) [{}]",
         peaks[0],
         peaks[1],
         plan.memory_runs,
