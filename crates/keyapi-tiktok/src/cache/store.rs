@@ -86,7 +86,7 @@ pub(super) fn open(path: &Path) -> io::Result<Option<fs::File>> {
 /// Reads the opened entry file of `key`, checking it against its header.
 pub(super) fn read_entry(file: fs::File, key: &str) -> io::Result<Lookup> {
     if file.metadata()?.len() > MAX_ENTRY_BYTES {
-        return Ok(Lookup::Corrupt("larger than any page"));
+        return Ok(Lookup::Corrupt("more bytes than any page"));
     }
     let mut bytes = Vec::new();
     file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes)?;
