@@ -124,7 +124,7 @@ fn parse(mut bytes: Vec<u8>, key: &str) -> Lookup {
 /// Writes the entry of `key` into the cache directory `dir`: staged in a private file of
 /// its own, then renamed over any older entry, so a reader sees the old entry or the new
 /// one, never part of one. The cache's directories are made again if a `clear` removed
-/// them meanwhile.
+/// them meanwhile, once the directory passes the first-use checks again.
 pub(super) fn write(
     dir: &Path,
     key: &str,
@@ -161,7 +161,8 @@ pub(super) fn write(
     };
     match attempt() {
         Err(error) if error.kind() == io::ErrorKind::NotFound => {
-            dir::ensure_subdirs(dir)?;
+            // Checked again as on first use: it may no longer be a cache at all.
+            dir::prepare(dir).map_err(|refusal| io::Error::other(refusal.to_string()))?;
             attempt()
         }
         other => other,
@@ -265,6 +266,17 @@ mod tests {
             .permissions()
             .mode();
         assert_eq!(mode & 0o777, 0o600);
+    }
+
+    #[test]
+    fn a_directory_that_became_someone_elses_is_not_written() {
+        let dir = setup();
+        fs::remove_dir_all(dir.path().join(PAGES_DIR)).unwrap();
+        fs::remove_dir_all(dir.path().join(STAGING_DIR)).unwrap();
+        fs::write(dir.path().join("notes.txt"), "mine").unwrap();
+        assert!(write(dir.path(), "k", 7, true, b"{}").is_err());
+        let names: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]
