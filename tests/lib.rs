@@ -7,7 +7,9 @@
 //! Everything reads `spec/upstream.openapi.yaml` when a test runs, not when it compiles,
 //! so a changed spec changes what the tests see without touching them.
 
+use std::borrow::Borrow;
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::path::PathBuf;
 
 use keyapi_tiktok::{Client, RetryPolicy, VideoRankingQuery};
@@ -155,32 +157,14 @@ pub async fn request_sent(label: &str, query: &VideoRankingQuery, example: &Valu
     }
 }
 
-/// Follows a `#/components/schemas/…` reference, or returns the inline schema.
-pub fn resolve<'a>(spec: &'a OpenAPI, schema: &'a ReferenceOr<Schema>) -> &'a Schema {
-    match schema {
-        ReferenceOr::Item(schema) => schema,
-        ReferenceOr::Reference { reference } => component_schema(spec, reference),
-    }
-}
-
-/// Like [`resolve`], for the boxed schemas of object properties and array items.
-pub fn resolve_boxed<'a>(spec: &'a OpenAPI, schema: &'a ReferenceOr<Box<Schema>>) -> &'a Schema {
-    match schema {
-        ReferenceOr::Item(schema) => schema,
-        ReferenceOr::Reference { reference } => component_schema(spec, reference),
-    }
-}
-
-fn component_schema<'a>(spec: &'a OpenAPI, reference: &str) -> &'a Schema {
-    let name = reference
-        .strip_prefix("#/components/schemas/")
-        .unwrap_or_else(|| panic!("cannot follow the reference `{reference}`"));
-    let schema = spec
-        .components
-        .as_ref()
-        .and_then(|components| components.schemas.get(name))
-        .unwrap_or_else(|| panic!("the reference `{reference}` names no schema"));
-    resolve(spec, schema)
+/// The inline schema, or the one its `#/components/schemas/…` reference leads to
+/// (`Schema` or, as object properties and array items hold them, `Box<Schema>`).
+pub fn resolve<'a, S: Borrow<Schema> + Debug>(
+    spec: &'a OpenAPI,
+    schema: &'a ReferenceOr<S>,
+) -> &'a Schema {
+    keyapi_tiktok_spec::resolve_schema(spec, schema)
+        .unwrap_or_else(|| panic!("the reference {schema:?} leads to no schema"))
 }
 
 /// The object shape of `schema`, or a panic naming `what` when it is not an object.
@@ -216,8 +200,8 @@ pub fn item_schema(spec: &OpenAPI) -> &Schema {
         .properties
         .get("data")
         .unwrap_or_else(|| panic!("the 200 envelope no longer has a `data` property"));
-    match &resolve_boxed(spec, data).schema_kind {
-        SchemaKind::Type(Type::Array(array)) => resolve_boxed(
+    match &resolve(spec, data).schema_kind {
+        SchemaKind::Type(Type::Array(array)) => resolve(
             spec,
             array
                 .items

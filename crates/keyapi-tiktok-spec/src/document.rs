@@ -1,8 +1,10 @@
 //! Loading a version of the OpenAPI document and following its `$ref`s.
 
+use std::borrow::Borrow;
 use std::fmt;
 use std::path::{Path, PathBuf};
 
+use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde_json::Value;
 
 /// Where the vendored, byte-for-byte upstream document lives, relative to the workspace
@@ -107,6 +109,43 @@ pub fn resolve<'a>(document: &'a Value, mut value: &'a Value) -> &'a Value {
     value
 }
 
+/// [`resolve`] on the typed document: the schema `schema` is, or the one its
+/// `#/components/schemas/…` reference leads to (followed at most 32 times); `None` when a
+/// reference leads nowhere. Takes inline schemas as they come (`Schema`) and as object
+/// properties and array items hold them (`Box<Schema>`).
+///
+/// ```
+/// use openapiv3::{ReferenceOr, Schema};
+/// let spec = keyapi_tiktok_spec::to_openapi(serde_json::json!({
+///     "openapi": "3.0.1",
+///     "info": { "title": "t", "version": "1" },
+///     "paths": {},
+///     "components": { "schemas": { "Id": { "type": "string" } } },
+/// }))?;
+/// let reference: ReferenceOr<Box<Schema>> = ReferenceOr::ref_("#/components/schemas/Id");
+/// let id = keyapi_tiktok_spec::resolve_schema(&spec, &reference).expect("the Id schema");
+/// assert!(matches!(id.schema_kind, openapiv3::SchemaKind::Type(openapiv3::Type::String(_))));
+/// # Ok::<(), keyapi_tiktok_spec::SpecError>(())
+/// ```
+pub fn resolve_schema<'a, S: Borrow<Schema>>(
+    spec: &'a OpenAPI,
+    schema: &'a ReferenceOr<S>,
+) -> Option<&'a Schema> {
+    let mut reference = match schema {
+        ReferenceOr::Item(schema) => return Some(schema.borrow()),
+        ReferenceOr::Reference { reference } => reference,
+    };
+    // Bounded, so that references that refer to each other cannot loop forever.
+    for _ in 0..32 {
+        let name = reference.strip_prefix("#/components/schemas/")?;
+        match spec.components.as_ref()?.schemas.get(name)? {
+            ReferenceOr::Item(schema) => return Some(schema),
+            ReferenceOr::Reference { reference: next } => reference = next,
+        }
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -119,6 +158,34 @@ mod tests {
         });
         let start = serde_json::json!({ "$ref": "#/a" });
         assert!(resolve(&document, &start).get("$ref").is_some());
+    }
+
+    #[test]
+    fn typed_references_that_loop_or_lead_nowhere_resolve_to_nothing() {
+        let spec = to_openapi(serde_json::json!({
+            "openapi": "3.0.1",
+            "info": { "title": "t", "version": "1" },
+            "paths": {},
+            "components": { "schemas": {
+                "A": { "$ref": "#/components/schemas/B" },
+                "B": { "$ref": "#/components/schemas/A" },
+                "C": { "$ref": "#/components/schemas/D" },
+                "D": { "type": "integer" },
+            } },
+        }))
+        .unwrap();
+        let start = |name: &str| -> ReferenceOr<Schema> {
+            ReferenceOr::ref_(&format!("#/components/schemas/{name}"))
+        };
+        assert!(resolve_schema(&spec, &start("A")).is_none());
+        assert!(resolve_schema(&spec, &start("Missing")).is_none());
+        assert!(resolve_schema(&spec, &ReferenceOr::<Schema>::ref_("#/paths/x")).is_none());
+        let c = start("C");
+        let integer = resolve_schema(&spec, &c).expect("C leads to D");
+        assert!(matches!(
+            integer.schema_kind,
+            openapiv3::SchemaKind::Type(openapiv3::Type::Integer(_))
+        ));
     }
 
     #[test]

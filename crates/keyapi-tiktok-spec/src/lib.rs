@@ -29,6 +29,8 @@ mod document;
 mod endpoint;
 mod values;
 
-pub use document::{SpecError, UPSTREAM, parse_document, read_document, resolve, to_openapi};
+pub use document::{
+    SpecError, UPSTREAM, parse_document, read_document, resolve, resolve_schema, to_openapi,
+};
 pub use endpoint::{Endpoint, VIDEO_RANKING};
 pub use values::{documented_values, parameter_values, schema_values};

@@ -4,7 +4,7 @@
 
 use keyapi_tiktok::{DOCUMENTED_CODES, ENVELOPE_FIELDS};
 use keyapi_tiktok_drift_tests::{
-    envelope_schema, error_statuses, object, resolve_boxed, spec_json, spec_openapi, type_name,
+    envelope_schema, error_statuses, object, resolve, spec_json, spec_openapi, type_name,
 };
 
 #[test]
@@ -14,7 +14,7 @@ fn envelope_fields_are_the_spec_envelope_with_its_types() {
     let documented: Vec<(String, &str)> = envelope
         .properties
         .iter()
-        .map(|(name, property)| (name.clone(), type_name(resolve_boxed(&spec, property))))
+        .map(|(name, property)| (name.clone(), type_name(resolve(&spec, property))))
         .collect();
     let mut ours: Vec<(String, &str)> = ENVELOPE_FIELDS
         .iter()

@@ -111,7 +111,7 @@ fn documented_sales_flag_values_map_to_sales_methods() {
         .properties
         .get("sales_flag")
         .unwrap_or_else(|| panic!("the ranking item no longer has a `sales_flag` property"));
-    let text = schema_text(resolve_boxed(&spec, sales_flag));
+    let text = schema_text(resolve(&spec, sales_flag));
     let documented = documented_values(&text);
     let mut problems = Vec::new();
     for (code, label) in &documented {
@@ -178,7 +178,7 @@ fn coded_values_are_documented_only_where_a_typed_enum_covers_them() {
     }
     let item = object(item_schema(&spec), "the ranking item");
     for (name, property) in &item.properties {
-        let values = documented_values(&schema_text(resolve_boxed(&spec, property)));
+        let values = documented_values(&schema_text(resolve(&spec, property)));
         if !values.is_empty() && name != "sales_flag" {
             problems.push(format!(
                 "response property `{name}` documents coded values {values:?}, but no typed enum covers them"

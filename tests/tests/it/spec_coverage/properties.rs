@@ -14,7 +14,7 @@ fn every_item_property_is_mapped_by_ranked_video_fields_and_back() {
     let item = object(item_schema(&spec), "the ranking item");
     let mut problems = Vec::new();
     for (name, property) in &item.properties {
-        let kind = type_name(resolve_boxed(&spec, property));
+        let kind = type_name(resolve(&spec, property));
         match mapping(name) {
             None => problems.push(format!(
                 "response property `{name}` ({kind}) of the ranking item has no mapping in \
@@ -45,7 +45,7 @@ fn every_item_property_has_the_type_its_mapping_was_written_for() {
     let item = object(item_schema(&spec), "the ranking item");
     let mut problems = Vec::new();
     for (name, property) in &item.properties {
-        let actual = type_name(resolve_boxed(&spec, property));
+        let actual = type_name(resolve(&spec, property));
         if let Some(m) = mapping(name)
             && let Some(expected) = m.documented_type
             && expected != actual
@@ -182,7 +182,7 @@ fn the_envelope_has_the_properties_the_client_reads() {
     let envelope = object(envelope_schema(&spec), "the 200 envelope");
     let mut problems = Vec::new();
     for (name, property) in &envelope.properties {
-        let actual = type_name(resolve_boxed(&spec, property));
+        let actual = type_name(resolve(&spec, property));
         match ENVELOPE.iter().find(|(wire, _, _)| wire == name) {
             None => problems.push(format!(
                 "the 200 envelope has a property `{name}` ({actual}) that the client does not read"
