@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use crate::common::*;
 use serde_json::{Value, json};
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer};
+use wiremock::MockServer;
+use wiremock::matchers::query_param;
 
 #[tokio::test]
 async fn json_is_one_array_of_typed_records() {
@@ -198,8 +198,7 @@ async fn an_empty_ranking_is_success_with_a_warning() {
 #[tokio::test]
 async fn every_query_parameter_is_sent_as_asked() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
+    ranking_request()
         .and(query_param("date", "2026-11-23"))
         .and(query_param("region", "GB"))
         .and(query_param("video_rank_field", "2"))
@@ -262,19 +261,14 @@ async fn a_date_off_the_period_start_warns_but_is_sent() {
 
 #[tokio::test]
 async fn concurrent_pages_come_out_in_rank_order() {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .and(query_param("page_num", "1"))
-        .respond_with(success((1..=10).map(item).collect()).set_delay(Duration::from_millis(300)))
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(Ranking { total: 100 })
-        .mount(&server)
-        .await;
+    let server = serve_ranking_except(
+        ranking_request()
+            .and(query_param("page_num", "1"))
+            .respond_with(
+                success((1..=10).map(item).collect()).set_delay(Duration::from_millis(300)),
+            ),
+    )
+    .await;
     let run = videos(
         &server,
         &[

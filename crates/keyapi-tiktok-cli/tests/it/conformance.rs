@@ -45,21 +45,23 @@ async fn conformance(args: &[&str], key: bool) -> Run {
     run
 }
 
-/// `conformance` for the US daily views ranking on `fake`, with `extra`.
+/// The US daily views ranking of the Monday the fakes serve.
+const QUERY: [&str; 8] = [
+    "--date",
+    "2026-11-23",
+    "--region",
+    "US",
+    "--by",
+    "views",
+    "--period",
+    "daily",
+];
+
+/// `conformance` for the [`QUERY`] ranking on `fake`, with `extra`.
 async fn live(fake: &FakeKeyApi, extra: &[&str]) -> Run {
     let base_url = fake.base_url();
-    let mut args = vec![
-        "--date",
-        "2026-11-23",
-        "--region",
-        "US",
-        "--by",
-        "views",
-        "--period",
-        "daily",
-        "--base-url",
-        &base_url,
-    ];
+    let mut args = QUERY.to_vec();
+    args.extend(["--base-url", &base_url]);
     args.extend_from_slice(extra);
     conformance(&args, true).await
 }
@@ -226,64 +228,16 @@ async fn invalid_input_exits_2_without_a_request() {
     for args in [
         vec![],
         vec!["--from-file", nowhere.to_str().expect("a UTF-8 path")],
-        vec![
-            "--from-file",
-            "x.json",
-            "--date",
-            "2026-11-23",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-        ],
-        vec![
-            "--date",
-            "2026-11-23",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--page-size",
-            "11",
-        ],
-        vec![
-            "--date",
-            "2026-11-23",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--format",
-            "csv",
-        ],
+        [&["--from-file", "x.json"][..], &QUERY].concat(),
+        [&QUERY[..], &["--page-size", "11"]].concat(),
+        [&QUERY[..], &["--format", "csv"]].concat(),
     ] {
         let mut args = args;
         args.extend(["--base-url", &base_url]);
         let result = conformance(&args, true).await;
         assert_eq!(result.code, 2, "{args:?}: {}", result.stderr);
     }
-    let run = conformance(
-        &[
-            "--date",
-            "2026-11-23",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--base-url",
-            &base_url,
-        ],
-        false,
-    )
-    .await;
+    let run = conformance(&[&QUERY[..], &["--base-url", &base_url]].concat(), false).await;
     assert_eq!(run.code, 2, "no key: {}", run.stderr);
     assert!(fake.received().is_empty());
 }

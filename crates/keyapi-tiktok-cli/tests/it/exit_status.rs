@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use crate::common::*;
-use wiremock::matchers::{method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::matchers::query_param;
+use wiremock::{MockServer, ResponseTemplate};
 
 #[tokio::test]
 async fn invalid_arguments_exit_2_and_send_nothing() {
@@ -280,20 +280,12 @@ async fn an_undecodable_body_exits_1() {
 
 /// Page 1 succeeds, page 2 fails for good.
 async fn serve_failing_second_page(response: ResponseTemplate) -> MockServer {
-    let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .and(query_param("page_num", "2"))
-        .respond_with(response)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(Ranking { total: 100 })
-        .mount(&server)
-        .await;
-    server
+    serve_ranking_except(
+        ranking_request()
+            .and(query_param("page_num", "2"))
+            .respond_with(response),
+    )
+    .await
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::raw::{self, Reply};
 use crate::common::{
     builder, envelope, error_envelope, failure, hits, item, mount_any, mount_page, page, query,
-    usage,
+    retrying_client, usage,
 };
 use futures::StreamExt;
 use keyapi_tiktok::{Page, RankedVideo, RetryPolicy};
@@ -33,10 +33,7 @@ async fn a_2xx_whose_body_is_cut_is_counted_before_the_retry() {
         _ => Reply::Close(raw::full("200 OK", &body)),
     })
     .await;
-    let client = builder(&server.url)
-        .retry(RetryPolicy::no_delay(3))
-        .build()
-        .expect("client");
+    let client = retrying_client(&server.url, 3);
     let page = client
         .video_ranking_page(&query())
         .await
@@ -100,10 +97,7 @@ async fn a_body_over_the_default_cap_is_refused_and_not_retried() {
         1,
     )
     .await;
-    let client = builder(&server.uri())
-        .retry(RetryPolicy::no_delay(3))
-        .build()
-        .expect("client");
+    let client = retrying_client(&server.uri(), 3);
     let error = failure(client.video_ranking_page(&query()).await);
     assert_eq!(error.kind(), "response_too_large", "{error}");
     assert_eq!(hits(&server).await, 1);
@@ -252,10 +246,7 @@ async fn a_redirect_is_an_error_naming_the_location_host_and_is_not_retried() {
         1,
     )
     .await;
-    let client = builder(&server.uri())
-        .retry(RetryPolicy::no_delay(3))
-        .build()
-        .expect("client");
+    let client = retrying_client(&server.uri(), 3);
     let error = failure(client.video_ranking_page(&query()).await);
     assert_eq!(error.kind(), "redirect", "{error}");
     let shown = error.to_string();
@@ -279,10 +270,7 @@ async fn a_401_or_402_whose_body_is_cut_is_decided_by_its_status() {
         let body = error_envelope(401, "apiKey is invalid", "r").to_string();
         let server =
             raw::start(move |_| Reply::Close(raw::cut(status, &body[..20], body.len()))).await;
-        let client = builder(&server.url)
-            .retry(RetryPolicy::no_delay(4))
-            .build()
-            .expect("client");
+        let client = retrying_client(&server.url, 4);
         let error = failure(client.video_ranking_page(&query()).await);
         assert_eq!(error.kind(), kind, "{error}");
         assert_eq!(
@@ -298,10 +286,7 @@ async fn a_401_or_402_whose_body_is_cut_is_decided_by_its_status() {
 async fn a_tls_failure_is_not_retried() {
     let server = raw::start(|_| Reply::Garbage(b"this is not TLS\r\n\r\n".to_vec())).await;
     let url = server.url.replace("http://", "https://");
-    let client = builder(&url)
-        .retry(RetryPolicy::no_delay(4))
-        .build()
-        .expect("client");
+    let client = retrying_client(&url, 4);
     let error = failure(client.video_ranking_page(&query()).await);
     assert_eq!(error.kind(), "transport", "{error}");
     assert!(

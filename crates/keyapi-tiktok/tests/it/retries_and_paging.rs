@@ -33,7 +33,7 @@ async fn a_rate_limit_twice_then_success_takes_exactly_three_requests_by_status_
         let server = MockServer::start().await;
         mount_any(&server, rate_limited, 2).await;
         mount_any(&server, page(1, 10), 1).await;
-        let client = retrying_client(&server, 4);
+        let client = retrying_client(&server.uri(), 4);
         let page = client
             .video_ranking_page(&query())
             .await
@@ -62,7 +62,7 @@ async fn bad_requests_authentication_and_credit_failures_are_requested_once() {
             1,
         )
         .await;
-        let client = retrying_client(&server, 5);
+        let client = retrying_client(&server.uri(), 5);
         let error = failure(client.video_ranking_page(&query()).await);
         assert_eq!(error.kind(), kind);
         assert_eq!(hits(&server).await, 1, "HTTP {status} code {code}");
@@ -80,7 +80,7 @@ async fn server_errors_stop_after_the_configured_attempts() {
             3,
         )
         .await;
-        let client = retrying_client(&server, 3);
+        let client = retrying_client(&server.uri(), 3);
         let error = failure(client.video_ranking_page(&query()).await);
         assert!(matches!(error, Error::Server(_)), "{error:?}");
         assert_eq!(hits(&server).await, 3, "HTTP {status} code {code}");
@@ -160,10 +160,7 @@ async fn a_dropped_connection_is_retried() {
     let items: Vec<Value> = (1..=10).map(crate::common::item).collect();
     let body = envelope(Value::Array(items)).to_string();
     let (url, accepted) = server_dropping_the_first_connection(body).await;
-    let client = builder(&url)
-        .retry(RetryPolicy::no_delay(3))
-        .build()
-        .expect("client");
+    let client = retrying_client(&url, 3);
     let page = client
         .video_ranking_page(&query())
         .await
@@ -348,7 +345,7 @@ async fn usage_counts_credits_and_requests_separately_across_clones() {
         1,
     )
     .await;
-    let client = retrying_client(&server, 3);
+    let client = retrying_client(&server.uri(), 3);
     let clone = client.clone();
     client
         .video_ranking_page(&query())

@@ -179,8 +179,7 @@ pub fn params(request: &Request) -> HashMap<String, String> {
 /// A server holding the ranking of `total` videos.
 pub async fn serve_ranking(total: usize) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
+    ranking_request()
         .respond_with(Ranking { total })
         .mount(&server)
         .await;
@@ -190,8 +189,7 @@ pub async fn serve_ranking(total: usize) -> MockServer {
 /// A server answering every request with `response`.
 pub async fn serve(response: ResponseTemplate) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
+    ranking_request()
         .respond_with(response)
         .mount(&server)
         .await;
@@ -200,20 +198,23 @@ pub async fn serve(response: ResponseTemplate) -> MockServer {
 
 /// Serves `first` to the first request, then a ranking of 100 videos: a failure that clears.
 pub async fn serve_once_then_ranking(first: ResponseTemplate) -> MockServer {
+    serve_ranking_except(ranking_request().respond_with(first).up_to_n_times(1)).await
+}
+
+/// A ranking of 100 videos, except for the requests `exception` matches, which it answers.
+pub async fn serve_ranking_except(exception: Mock) -> MockServer {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
-        .respond_with(first)
-        .up_to_n_times(1)
-        .with_priority(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path(PATH))
+    exception.with_priority(1).mount(&server).await;
+    ranking_request()
         .respond_with(Ranking { total: 100 })
         .mount(&server)
         .await;
     server
+}
+
+/// Matches every request for a ranking page.
+pub fn ranking_request() -> wiremock::MockBuilder {
+    Mock::given(method("GET")).and(path(PATH))
 }
 
 pub async fn requests(server: &MockServer) -> Vec<Request> {

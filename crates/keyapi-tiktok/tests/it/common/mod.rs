@@ -29,9 +29,10 @@ pub(crate) fn builder(base_url: &str) -> ClientBuilder {
         .retry(RetryPolicy::no_delay(1))
 }
 
-/// A client for `server` that makes up to `attempts` attempts without waiting.
-pub(crate) fn retrying_client(server: &MockServer, attempts: u32) -> Client {
-    builder(&server.uri())
+/// A client for the server at `base_url` that makes up to `attempts` attempts without
+/// waiting.
+pub(crate) fn retrying_client(base_url: &str, attempts: u32) -> Client {
+    builder(base_url)
         .retry(RetryPolicy::no_delay(attempts))
         .build()
         .expect("client")
