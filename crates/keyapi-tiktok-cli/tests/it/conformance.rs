@@ -2,47 +2,18 @@
 //! own example (exit 0) and drifted pages (exit 1, each kind named), from a saved file
 //! without a key or network, and with the usual exit codes for failures.
 
-use std::process::Stdio;
-use std::time::Duration;
-
 use keyapi_tiktok_testkit::{FakeKeyApi, Reply, spec_example_item, video};
 use serde_json::{Value, json};
-use tokio::process::Command;
 
-const KEY: &str = "sk-live-SECRET-1234";
+use crate::common::{Run, command, finish};
 
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-/// The binary with a clean environment and `args`; `key` sets `KEYAPI_API_KEY`.
+/// `conformance` with `args` in a clean environment; `key` keeps `KEYAPI_API_KEY` set.
 async fn conformance(args: &[&str], key: bool) -> Run {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_keyapi-tiktok"));
-    command
-        .arg("conformance")
-        .args(args)
-        .env_clear()
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    if key {
-        command.env("KEYAPI_API_KEY", KEY);
+    let mut command = command(&[&["conformance"][..], args].concat());
+    if !key {
+        command.env_remove("KEYAPI_API_KEY");
     }
-    let output = tokio::time::timeout(Duration::from_secs(60), command.output())
-        .await
-        .expect("the binary finishes")
-        .expect("the binary runs");
-    let run = Run {
-        code: output.status.code().expect("the binary exits normally"),
-        stdout: String::from_utf8(output.stdout).expect("stdout is UTF-8"),
-        stderr: String::from_utf8(output.stderr).expect("stderr is UTF-8"),
-    };
-    assert!(
-        !run.stdout.contains("SECRET") && !run.stderr.contains("SECRET"),
-        "the key leaked"
-    );
-    run
+    finish(command).await
 }
 
 /// The US daily views ranking of the Monday the fakes serve.
