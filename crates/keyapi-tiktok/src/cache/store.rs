@@ -143,8 +143,7 @@ pub(super) fn write(
     header.push(b'\n');
     let target = path(dir, key);
     let staged = dir.join(STAGING_DIR).join(format!(
-        "{}.{}-{:016x}",
-        sha256_hex(key.as_bytes()),
+        "page.{}-{:016x}",
         std::process::id(),
         fastrand::u64(..)
     ));
@@ -186,10 +185,13 @@ pub(super) fn count(dir: &Path) -> io::Result<u64> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut hex = String::with_capacity(64);
+    for byte in Sha256::digest(bytes) {
+        hex.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        hex.push(char::from(DIGITS[usize::from(byte & 0xf)]));
+    }
+    hex
 }
 
 #[cfg(test)]
