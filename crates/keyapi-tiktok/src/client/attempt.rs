@@ -68,7 +68,10 @@ impl Client {
         let result = match head.as_ref().filter(|head| head.status.is_redirection()) {
             Some(head) => Err(redirect(head, &inner.base_url)),
             None => match result {
-                Ok(response) => page_from_response(response, query, keep_body),
+                // Not reached while success bodies are diverted (progenitor is handed an
+                // empty body, which never decodes); the typed envelope would still be a page,
+                // with no body as received to cache.
+                Ok(response) => page_from_response(response, query),
                 Err(error) => map_generated_error(error, head, &watch, query, keep_body).await,
             },
         };
@@ -83,18 +86,12 @@ impl Client {
 fn page_from_response(
     response: openapi::ResponseValue<types::VideoRankingResponse>,
     query: &VideoRankingQuery,
-    keep_body: bool,
 ) -> Result<Fetched, Error> {
     let status = response.status().as_u16();
     let retry_after = retry_after(response.headers());
-    let envelope = response.into_inner();
-    // The spec-typed envelope, extra fields included, is the body as received.
-    let body = keep_body
-        .then(|| serde_json::to_vec(&envelope).ok())
-        .flatten();
-    let page = page_from_envelope(envelope, Some(status), query)
+    let page = page_from_envelope(response.into_inner(), Some(status), query)
         .map_err(|error| error.with_retry_after(retry_after))?;
-    Ok((page, body))
+    Ok((page, None))
 }
 
 fn reserve_credit(inner: &Inner) -> Result<Reservation<'_>, Error> {
