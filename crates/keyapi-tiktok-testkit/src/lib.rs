@@ -32,8 +32,9 @@
 //! envelope `{code, message, data, requestId}` around the items of the page asked for
 //! (`page_num`, `page_size`), in the upstream's stringly wire shape (see [`video`]). A
 //! request without `Authorization: Bearer …` gets a 401, one with a missing or invalid
-//! parameter a 400; neither costs a credit. Each other request takes the next
-//! [`Reply`] from the script, or [`Reply::Page`] once the script is used up.
+//! parameter a 400; neither costs a credit. Each other request for a page given to
+//! [`FakeKeyApi::on_page`] gets that page's reply; the others take the next [`Reply`] from
+//! the script, or [`Reply::Page`] once the script is used up.
 
 mod front;
 mod videos;
@@ -59,7 +60,7 @@ pub const DEFAULT_VIDEOS: usize = 30;
 #[derive(Clone, Debug, PartialEq)]
 #[non_exhaustive]
 pub enum Reply {
-    /// The page asked for (`code` 0); the only reply that costs a credit.
+    /// The page asked for (`code` 0), which costs a credit.
     Page,
     /// HTTP 429 with `Retry-After` and the envelope `{"code":429,"message":"qps limit exceeded"}`.
     RateLimited {
@@ -76,7 +77,8 @@ pub enum Reply {
     ServerError,
     /// HTTP 502 with an HTML page, as a proxy in front of the API sends.
     HtmlBadGateway,
-    /// The connection closes in the middle of the body.
+    /// A 200 head, then the connection closes in the middle of the body. It costs a
+    /// credit: KeyAPI charges what it accepted, whatever happens to the body.
     CutConnection,
     /// The page asked for, after a delay (for timeouts).
     Slow(Duration),
@@ -91,9 +93,14 @@ pub enum Reply {
 }
 
 impl Reply {
-    /// Whether upstream charges a credit for this reply (only `code` 0 answers are charged).
+    /// Whether upstream charges a credit for this reply: every 2xx head without a failure
+    /// `code` is charged, the moment the request is accepted, even when the body is then
+    /// cut or the client has stopped listening.
     pub fn is_charged(&self) -> bool {
-        matches!(self, Reply::Page | Reply::Slow(_) | Reply::Drifted { .. })
+        matches!(
+            self,
+            Reply::Page | Reply::Slow(_) | Reply::Drifted { .. } | Reply::CutConnection
+        )
     }
 }
 
@@ -132,6 +139,7 @@ pub struct FakeKeyApi {
 struct State {
     items: Vec<Value>,
     script: VecDeque<Reply>,
+    by_page: BTreeMap<u64, Reply>,
     received: Vec<Received>,
     requests: u64,
 }
@@ -196,6 +204,23 @@ impl FakeKeyApi {
         self.lock().script.extend(replies);
     }
 
+    /// Answers every request for page `page_num` with `reply`, ahead of the script (which
+    /// it leaves alone): a page that always fails or is always slow, whenever a concurrent
+    /// client asks for it. A later call for the same page replaces its reply.
+    ///
+    /// ```
+    /// # use keyapi_tiktok_testkit::*;
+    /// # use std::time::Duration;
+    /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+    /// let fake = FakeKeyApi::with_videos(95).await;
+    /// fake.on_page(3, Reply::ServerError);
+    /// fake.on_page(4, Reply::Slow(Duration::from_millis(500)));
+    /// # }
+    /// ```
+    pub fn on_page(&self, page_num: u64, reply: Reply) {
+        self.lock().by_page.insert(page_num, reply);
+    }
+
     /// Every request received, in order.
     pub fn received(&self) -> Vec<Received> {
         self.lock().received.clone()
@@ -210,7 +235,9 @@ impl FakeKeyApi {
             .collect()
     }
 
-    /// The credits these requests would have cost upstream: one per `code` 0 answer.
+    /// The credits these requests would have cost upstream: one per request answered with
+    /// a 2xx head and no failure `code` (see [`Reply::is_charged`]), counted when the
+    /// request arrives, so a request the client dropped before its answer counts too.
     pub fn credits_spent(&self) -> u64 {
         self.lock()
             .received
@@ -246,7 +273,10 @@ impl Respond for Responder {
         let refusal = refusal(request, &query, page_num, page_size, &request_id);
         let reply = match refusal {
             Some(_) => None,
-            None => Some(state.script.pop_front().unwrap_or(Reply::Page)),
+            None => match page_num.and_then(|page| state.by_page.get(&page)) {
+                Some(reply) => Some(reply.clone()),
+                None => Some(state.script.pop_front().unwrap_or(Reply::Page)),
+            },
         };
         state.received.push(Received {
             page_num,

@@ -98,8 +98,8 @@ async fn each_scripted_failure_reaches_the_client_as_upstream_would_send_it() {
     );
     assert_eq!(
         fake.credits_spent(),
-        1,
-        "only the slow page was answered with code 0"
+        2,
+        "the cut page and the slow page were answered with a 200 head and no failure code"
     );
     let page = client
         .video_ranking_page(&query())
@@ -107,6 +107,35 @@ async fn each_scripted_failure_reaches_the_client_as_upstream_would_send_it() {
         .expect("the script is used up");
     assert_eq!(page.items.len(), 10);
     assert_eq!(page.request_id.as_deref(), Some("fake-00000009"));
+}
+
+#[tokio::test]
+async fn a_page_answers_as_told_whenever_it_is_asked_for_before_the_script() {
+    let fake = FakeKeyApi::with_videos(25).await;
+    fake.script([Reply::RateLimited {
+        retry_after_secs: 1,
+    }]);
+    fake.on_page(2, Reply::ServerError);
+    let client = client(&fake);
+    let error = client
+        .video_ranking_page(&query().page(2))
+        .await
+        .expect_err("page 2 fails");
+    assert_eq!(error.kind(), "server");
+    let error = client
+        .video_ranking_page(&query())
+        .await
+        .expect_err("the script still has its 429 for the next other page");
+    assert_eq!(error.kind(), "rate_limited");
+    let error = client
+        .video_ranking_page(&query().page(2))
+        .await
+        .expect_err("page 2 fails every time");
+    assert_eq!(error.kind(), "server");
+    let page = client.video_ranking_page(&query()).await.expect("page 1");
+    assert_eq!(page.items.len(), 10);
+    assert_eq!(fake.pages_requested(), [2, 1, 2, 1]);
+    assert_eq!(fake.credits_spent(), 1);
 }
 
 #[tokio::test]
