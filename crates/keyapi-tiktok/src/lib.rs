@@ -47,7 +47,7 @@
 //! loopback addresses. Environment proxies are used for `https://` only (a `CONNECT`
 //! tunnel keeps the key encrypted), redirects are never followed, and response bodies are
 //! capped while they stream ([`ClientBuilder::max_response_bytes`]). [`Usage`] says
-//! exactly which responses count as credits: never fewer than were charged.
+//! exactly which requests count as credits: never fewer than were charged.
 
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -6,6 +6,7 @@ use std::time::{Duration, SystemTime};
 
 use keyapi_tiktok_openapi as openapi;
 use openapi::{ResponseHead, ResponseWatch, types};
+use reqwest::StatusCode;
 use reqwest::header::{self, HeaderMap};
 use url::Url;
 
@@ -19,7 +20,8 @@ use crate::retry::parse_retry_after;
 pub(crate) type Fetched = (Page, Option<Vec<u8>>);
 
 impl Client {
-    /// One HTTP request, counted as a credit when it may have been charged.
+    /// One HTTP request, counted as a credit from the moment it is sent until its answer
+    /// proves it was not charged.
     /// `keep_body`: return the body as received too (for a cache or a conformance report).
     pub(crate) async fn attempt(
         &self,
@@ -39,17 +41,12 @@ impl Client {
         if let Some(limiter) = &inner.rate_limit {
             limiter.acquire().await;
         }
-        inner.requests_sent.fetch_add(1, Ordering::Relaxed);
         // The success body is diverted past progenitor's typed decode: `decode_body` decodes
         // it in one pass, and with the generated types only when that gives up.
         let watch = ResponseWatch::new(inner.max_response_bytes)
             .with_authorization(inner.authorization.clone())
             .diverting_success_bodies();
-        let charge = Charge {
-            inner,
-            watch: &watch,
-            credit: Some(credit),
-        };
+        let charge = Charge::sent(inner, &watch, credit);
         let (date, region) = (query.date().to_string(), query.region());
         let call = inner.api.get_api_v3_echotik_video_ranklist(
             query
@@ -75,9 +72,7 @@ impl Client {
                 Err(error) => map_generated_error(error, head, &watch, query, keep_body).await,
             },
         };
-        // The API charges what it accepted: any 2xx, unless its envelope reports a failure.
-        let refused = matches!(&result, Err(error) if error.api_failure().is_some());
-        charge.settle(!refused);
+        charge.settle(&result);
         result
     }
 }
@@ -109,9 +104,16 @@ fn reserve_credit(inner: &Inner) -> Result<Reservation<'_>, Error> {
     })
 }
 
-/// A credit held for a request under way; released unless the request is charged.
+/// A credit of the budget held for a request under way; released on drop unless kept.
 struct Reservation<'a> {
     counter: Option<&'a AtomicU64>,
+}
+
+impl Reservation<'_> {
+    /// Keeps the credit spent: the request was, or may have been, charged.
+    fn keep(mut self) {
+        self.counter = None;
+    }
 }
 
 impl Drop for Reservation<'_> {
@@ -122,36 +124,87 @@ impl Drop for Reservation<'_> {
     }
 }
 
-/// Settles the credit of one request: spent when it may have been charged, else released.
-/// Dropped unsettled (the caller stopped waiting), it counts the request as charged once a
-/// 2xx head has arrived, since the API may have charged it whatever happens to the body.
+/// The credit of one request, from the moment it is sent: counted in `credits_spent` and
+/// its reservation kept until the answer proves the request was not charged. Dropped
+/// unsettled (the caller stopped waiting: a ranking ended, failed or was dropped with it in
+/// flight), it stays counted unless a non-2xx head had already arrived: the API may have
+/// charged it, and waiting for an answer nobody reads would only hold the caller up.
 struct Charge<'a> {
     inner: &'a Inner,
     watch: &'a ResponseWatch,
     credit: Option<Reservation<'a>>,
 }
 
-impl Charge<'_> {
-    /// `accepted`: the outcome does not show the API refusing the request.
-    fn settle(mut self, accepted: bool) {
-        self.finish(accepted);
+impl<'a> Charge<'a> {
+    /// Counts a request about to be sent.
+    fn sent(inner: &'a Inner, watch: &'a ResponseWatch, credit: Reservation<'a>) -> Charge<'a> {
+        // Sent before spent, spent before charged: `Client::usage` reads them the other way
+        // round, so it never shows more credits charged than spent, nor spent than sent.
+        inner.requests_sent.fetch_add(1, Ordering::SeqCst);
+        inner.credits_spent.fetch_add(1, Ordering::SeqCst);
+        Charge {
+            inner,
+            watch,
+            credit: Some(credit),
+        }
     }
 
-    fn finish(&mut self, accepted: bool) {
-        let Some(mut credit) = self.credit.take() else {
+    /// Settles the credit by what the request's outcome proves.
+    fn settle(mut self, result: &Result<Fetched, Error>) {
+        let proof = Proof::of(self.watch.status(), Some(result));
+        self.finish(proof);
+    }
+
+    fn finish(&mut self, proof: Proof) {
+        let Some(credit) = self.credit.take() else {
             return;
         };
-        let success_head = self.watch.status().is_some_and(|s| s.is_success());
-        if success_head && accepted {
-            credit.counter = None; // kept: the credit is spent
-            self.inner.credits_spent.fetch_add(1, Ordering::Relaxed);
+        match proof {
+            Proof::Charged => {
+                credit.keep();
+                self.inner.credits_charged.fetch_add(1, Ordering::SeqCst);
+            }
+            Proof::MayHaveBeenCharged => credit.keep(),
+            // Dropping the reservation hands its credit back to the budget.
+            Proof::NotCharged => {
+                self.inner.credits_spent.fetch_sub(1, Ordering::SeqCst);
+            }
         }
     }
 }
 
 impl Drop for Charge<'_> {
     fn drop(&mut self) {
-        self.finish(true);
+        let proof = Proof::of(self.watch.status(), None);
+        self.finish(proof);
+    }
+}
+
+/// What the answer to a request proves about its credit.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Proof {
+    /// A 2xx read whole, not reporting a failure `code`: the API charges what it accepts.
+    Charged,
+    /// A non-2xx head, an envelope failure `code` (`{"code": 429, …}`), or no connection
+    /// made: nothing was charged.
+    NotCharged,
+    /// Anything else: a 2xx whose body was cut, timed out or was too large, no head at all,
+    /// or no outcome (the request was dropped in flight).
+    MayHaveBeenCharged,
+}
+
+impl Proof {
+    /// From the response's status, when a head arrived, and the outcome, when there is one.
+    fn of(status: Option<StatusCode>, outcome: Option<&Result<Fetched, Error>>) -> Proof {
+        match (status, outcome) {
+            (Some(status), _) if !status.is_success() => Proof::NotCharged,
+            (Some(_), Some(Ok(_) | Err(Error::Decode { .. }))) => Proof::Charged,
+            (Some(_), Some(Err(error))) if error.api_failure().is_some() => Proof::NotCharged,
+            (None, Some(Err(Error::Transport { source, .. }))) if source.is_connect() => {
+                Proof::NotCharged
+            }
+            _ => Proof::MayHaveBeenCharged,
+        }
     }
 }
 

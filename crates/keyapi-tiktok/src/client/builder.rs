@@ -261,6 +261,7 @@ impl ClientBuilder {
                 credit_budget: self.credit_budget,
                 cache: self.cache,
                 credits_spent: AtomicU64::new(0),
+                credits_charged: AtomicU64::new(0),
                 credits_reserved: AtomicU64::new(0),
                 requests_sent: AtomicU64::new(0),
                 cache_hits: AtomicU64::new(0),

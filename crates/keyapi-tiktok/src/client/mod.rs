@@ -74,19 +74,38 @@ pub const DEFAULT_MAX_RESPONSE_BYTES: u64 = 8 * 1024 * 1024;
 
 /// Credits and requests a client (and all its clones) has used so far.
 ///
-/// Counted conservatively, never fewer credits than were charged: the API charges the
-/// requests it accepts, and an accepted request whose body is then lost cannot be told
-/// from one that was not. So `credits_spent` counts every response with a 2xx status,
-/// from the moment its head arrives, except those whose envelope reports a failure `code`
-/// (`{"code": 429, …}`, not charged). That includes a 2xx whose body is cut, times out,
-/// is too large or cannot be decoded, and one whose call was dropped mid-body (a stream
-/// dropped with pages in flight). Non-2xx responses (4xx, 5xx, 3xx) and requests that got
-/// no response are not counted. The [`credit_budget`](ClientBuilder::credit_budget) is
-/// held against the same count, one credit per attempt, so a retry needs budget too.
+/// The API charges the requests it accepts (a 2xx head whose envelope reports no failure
+/// `code`), and it may have accepted a request whose answer the client never read. So a
+/// request counts in `credits_spent` from the moment it is sent until its answer proves
+/// it was not charged: a non-2xx head (4xx, 5xx, 3xx), an envelope failure `code`
+/// (`{"code": 429, …}`), or a connection that was never made. A request whose 2xx body is
+/// cut, times out or is too large, one that got no head at all (a timeout, a reset), and one
+/// still in flight when its ranking ended, failed or was dropped stay counted. That makes
+/// `credits_spent` the conservative figure, never fewer than were charged, and
+/// `credits_charged` the certain one, never more: the server's count lies between them.
+/// `credits_spent` includes the requests in flight right now, so it can go down when one of
+/// them is answered with a failure. The [`credit_budget`](ClientBuilder::credit_budget) is
+/// held against `credits_spent`, one credit per attempt, so a retry needs budget too, and a
+/// request in flight keeps its credit.
+///
+/// ```
+/// # use keyapi_tiktok::{Client, Usage};
+/// let client = Client::builder().api_key("k").build()?;
+/// let usage = client.usage();
+/// assert!(usage.credits_charged <= usage.credits_spent);
+/// assert!(usage.credits_spent <= usage.requests_sent);
+/// assert_eq!(usage, Usage::default()); // nothing sent yet
+/// # Ok::<(), keyapi_tiktok::Error>(())
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Usage {
-    /// Responses that may have been charged, as described above.
+    /// Credits that may have been charged: every request sent whose answer did not prove
+    /// it free, as described above. The figure to report and to budget against.
     pub credits_spent: u64,
+    /// Credits certainly charged: requests answered with a 2xx read whole whose envelope
+    /// reports no failure (a page, or a body that could not be decoded).
+    pub credits_charged: u64,
     /// HTTP requests sent, retries included.
     pub requests_sent: u64,
     /// Pages served from the [`Cache`] (free).
@@ -128,8 +147,10 @@ pub(crate) struct Inner {
     pub(crate) in_flight: Option<Semaphore>,
     pub(crate) credit_budget: Option<u64>,
     pub(crate) cache: Option<Cache>,
+    /// Requests sent and not proven free, those in flight included (`Usage::credits_spent`).
     pub(crate) credits_spent: AtomicU64,
-    /// Credits spent plus those held by requests under way, for the budget.
+    pub(crate) credits_charged: AtomicU64,
+    /// Credits spent plus those held by requests waiting to be sent, for the budget.
     pub(crate) credits_reserved: AtomicU64,
     pub(crate) requests_sent: AtomicU64,
     pub(crate) cache_hits: AtomicU64,
@@ -168,9 +189,14 @@ impl Client {
 
     /// Credits spent and requests sent so far, by this client and its clones.
     pub fn usage(&self) -> Usage {
+        // Charged, then spent, then sent: the reverse of the order a request adds to them,
+        // so `credits_charged <= credits_spent <= requests_sent` holds in every snapshot.
+        let credits_charged = self.inner.credits_charged.load(Ordering::SeqCst);
+        let credits_spent = self.inner.credits_spent.load(Ordering::SeqCst);
         Usage {
-            credits_spent: self.inner.credits_spent.load(Ordering::Relaxed),
-            requests_sent: self.inner.requests_sent.load(Ordering::Relaxed),
+            credits_spent,
+            credits_charged,
+            requests_sent: self.inner.requests_sent.load(Ordering::SeqCst),
             cache_hits: self.inner.cache_hits.load(Ordering::Relaxed),
         }
     }

@@ -1,12 +1,13 @@
 //! What concurrent paging costs when a ranking ends before the pages asked for: the window
-//! ramps up, so an early end never costs more than twice the pages it returned.
+//! ramps up, so an early end never costs more than twice the pages it returned; and the
+//! requests still in flight then are counted and kept against the budget.
 
 use std::time::Duration;
 
 use crate::common::{builder, query};
-use futures::TryStreamExt;
-use keyapi_tiktok::Page;
-use keyapi_tiktok_testkit::FakeKeyApi;
+use futures::{StreamExt, TryStreamExt};
+use keyapi_tiktok::{Error, Page};
+use keyapi_tiktok_testkit::{FakeKeyApi, Reply};
 
 /// Streams a ranking of `videos` at `concurrency` with no limit; returns the pages yielded
 /// and the credits the server charged.
@@ -63,4 +64,97 @@ async fn a_one_page_ranking_at_concurrency_8_costs_at_most_two_credits() {
 async fn concurrency_1_still_asks_for_exactly_the_pages_returned() {
     let (pages, credits) = run(35, 1).await;
     assert_eq!((pages.len(), credits), (4, 4));
+}
+
+// A request counts from the moment it is sent: those still in flight when a ranking ends,
+// fails or is dropped stay counted, and keep their share of the budget.
+
+/// How long the slow pages take: far longer than the fast ones.
+const SLOW: Reply = Reply::Slow(Duration::from_millis(400));
+
+/// How a ranking is streamed in [`spend_the_budget`].
+#[derive(Clone, Copy, Debug)]
+enum Streamed {
+    /// To its end (or its first error).
+    Whole,
+    /// Its first page only, then the stream is dropped.
+    FirstPageThenDropped,
+}
+
+/// Streams 6 rankings of `fake` at concurrency 8 on one client with `credit_budget(3)`,
+/// or fewer if the budget stops one; then checks that the server never charged more than
+/// the budget and that the client counted no fewer credits than the server charged, nor
+/// more than the budget or the requests it sent.
+async fn spend_the_budget(fake: &FakeKeyApi, streamed: Streamed) {
+    let client = builder(&fake.base_url())
+        .credit_budget(3)
+        .build()
+        .expect("client");
+    for _ in 0..6 {
+        let mut pages = client.video_ranking(query()).concurrency(8).pages();
+        let results: Vec<Result<Page, Error>> = match streamed {
+            Streamed::Whole => pages.by_ref().collect().await,
+            Streamed::FirstPageThenDropped => pages.next().await.into_iter().collect(),
+        };
+        drop(pages);
+        if results
+            .iter()
+            .any(|result| matches!(result, Err(Error::BudgetExhausted { .. })))
+        {
+            break;
+        }
+    }
+    // Let the server receive (and charge) what was sent before the streams were dropped.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let usage = client.usage();
+    let charged = fake.credits_spent();
+    assert!(
+        charged <= 3,
+        "{streamed:?}: the server charged {charged} credits on a budget of 3"
+    );
+    assert!(
+        (charged..=usage.requests_sent.min(3)).contains(&usage.credits_spent),
+        "{streamed:?}: {usage:?}, the server charged {charged}"
+    );
+}
+
+#[tokio::test]
+async fn a_budget_of_3_holds_at_the_server_when_rankings_end_with_pages_in_flight() {
+    // Page 1 is short: the ranking ends while page 2 is still on its way.
+    let fake = FakeKeyApi::with_videos(5).await;
+    fake.on_page(2, SLOW);
+    spend_the_budget(&fake, Streamed::Whole).await;
+}
+
+#[tokio::test]
+async fn a_budget_of_3_holds_at_the_server_when_rankings_fail_with_pages_in_flight() {
+    // Page 1 fails at once: the ranking ends with its error while page 2 is on its way.
+    let fake = FakeKeyApi::with_videos(95).await;
+    fake.on_page(1, Reply::ServerError);
+    fake.on_page(2, SLOW);
+    spend_the_budget(&fake, Streamed::Whole).await;
+}
+
+#[tokio::test]
+async fn a_budget_of_3_holds_at_the_server_when_streams_are_dropped_with_pages_in_flight() {
+    let fake = FakeKeyApi::with_videos(95).await;
+    for page in 2..=8 {
+        fake.on_page(page, SLOW);
+    }
+    spend_the_budget(&fake, Streamed::FirstPageThenDropped).await;
+}
+
+#[tokio::test]
+async fn a_dropped_stream_keeps_its_requests_in_flight_counted() {
+    let fake = FakeKeyApi::with_videos(95).await;
+    fake.on_page(2, SLOW);
+    let client = builder(&fake.base_url()).build().expect("client");
+    let mut pages = client.video_ranking(query()).concurrency(8).pages();
+    let first = pages.next().await.expect("a page").expect("page 1");
+    assert_eq!(first.page, 1);
+    drop(pages);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    assert_eq!(fake.credits_spent(), 2, "pages 1 and 2 reached the server");
+    let usage = client.usage();
+    assert_eq!((usage.credits_spent, usage.requests_sent), (2, 2));
 }

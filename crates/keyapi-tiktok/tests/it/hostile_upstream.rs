@@ -85,6 +85,64 @@ async fn a_page_dropped_after_its_head_arrived_is_counted() {
     assert_eq!(usage(&client), (1, 1));
 }
 
+#[tokio::test]
+async fn only_an_answer_read_whole_proves_a_charge_and_only_a_refusal_proves_none() {
+    let body = full_page_body();
+    let cut = raw::start(move |_| Reply::Close(raw::cut("200 OK", &body[..20], body.len()))).await;
+    let undecodable = serde_json::json!({"code": 0, "message": "success", "data": "oops"});
+    let wiremock_cases = [
+        ("a page", page(1, 10), (1, 1)),
+        (
+            "an undecodable 2xx",
+            ResponseTemplate::new(200).set_body_json(undecodable),
+            (1, 1),
+        ),
+        (
+            "a 200 envelope 429",
+            ResponseTemplate::new(200).set_body_json(error_envelope(429, "qps", "r")),
+            (0, 0),
+        ),
+        (
+            "a 500",
+            ResponseTemplate::new(500).set_body_json(error_envelope(500, "oops", "r")),
+            (0, 0),
+        ),
+        (
+            "no head before the timeout",
+            page(1, 10).set_delay(Duration::from_secs(5)),
+            (1, 0),
+        ),
+    ];
+    let mut seen = Vec::new();
+    for (case, response, expected) in wiremock_cases {
+        let server = MockServer::start().await;
+        mount_any(&server, response, 1).await;
+        let client = builder(&server.uri())
+            .timeout(Duration::from_millis(300))
+            .build()
+            .expect("client");
+        let _ = client.video_ranking_page(&query()).await;
+        let usage = client.usage();
+        seen.push((case, (usage.credits_spent, usage.credits_charged), expected));
+    }
+    let client = builder(&cut.url).build().expect("client");
+    let _ = client.video_ranking_page(&query()).await;
+    let usage = client.usage();
+    seen.push((
+        "a 2xx cut",
+        (usage.credits_spent, usage.credits_charged),
+        (1, 0),
+    ));
+    let wrong: Vec<_> = seen
+        .iter()
+        .filter(|(_, got, expected)| got != expected)
+        .collect();
+    assert!(
+        wrong.is_empty(),
+        "(case, (spent, charged), expected): {wrong:?}"
+    );
+}
+
 // 2. Bodies are read with a cap.
 
 #[tokio::test]

@@ -167,7 +167,8 @@ async fn a_dropped_connection_is_retried() {
         .expect("the retry succeeds");
     assert_eq!(ranks(&page.items), (1..=10).collect::<Vec<_>>());
     assert_eq!(accepted.load(Ordering::SeqCst), 2);
-    assert_eq!(usage(&client), (1, 2));
+    // The dropped request reached the server, which may have charged it.
+    assert_eq!(usage(&client), (2, 2));
 }
 
 #[tokio::test]
