@@ -107,7 +107,7 @@ Exit status:
      for conformance: the answer drifted from the spec
   2  invalid arguments or environment; no request was sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
-  4  credits exhausted
+  4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";
 
 pub(crate) const VIDEOS_AFTER_HELP: &str = "\
@@ -156,7 +156,8 @@ Cache:
 
 Logging:
   -v logs retries (status and wait), rate-limit waits and cache hits, misses and write
-  failures on stderr, then a summary: pages, credits spent, requests sent, cache hits.
+  failures on stderr, then a summary: pages, credits spent (every request that may have
+  been charged, those in flight when the run stopped included), requests sent, cache hits.
   -vv adds debug detail. RUST_LOG (e.g. RUST_LOG=keyapi_tiktok=debug) chooses the filter
   instead. --quiet silences all of it; errors are always reported.
 
@@ -178,6 +179,11 @@ pub(crate) struct VideosArgs {
     /// How to reach the API.
     #[command(flatten)]
     pub(crate) connection: ConnectionArgs,
+    /// Spend at most this many credits: a request counts from the moment it is sent until
+    /// its answer shows it was free, so the server never charges more. When the budget
+    /// stops the ranking, what was printed stays and the exit status is 4, as for 402.
+    #[arg(long, value_name = "CREDITS", help_heading = "Connection", value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) budget: Option<u64>,
     /// Whether to use the response cache.
     #[command(flatten)]
     pub(crate) cache: CacheOptions,

@@ -137,7 +137,7 @@ async fn live(
     wanted: &QueryArgs,
     connection: &ConnectionArgs,
 ) -> Result<ConformanceReport, Failure> {
-    let client = crate::client(connection, || None)?;
+    let client = crate::client(connection, None, || None)?;
     let query = crate::ranking_query(wanted)?;
     let pages = wanted.limit.div_ceil(u64::from(wanted.page_size));
     let mut report = ConformanceReport::default();

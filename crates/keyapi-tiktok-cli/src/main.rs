@@ -71,12 +71,13 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    /// 2 invalid arguments, 3 authentication, 4 credits exhausted, 5 rate limited, 1 the rest.
+    /// 2 invalid arguments, 3 authentication, 4 credits exhausted (402, or the `--budget`
+    /// spent: the same situation for a script), 5 rate limited, 1 the rest.
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_) | Failure::Api(Error::InvalidInput { .. }) => 2,
             Failure::Api(Error::Authentication(_)) => 3,
-            Failure::Api(Error::CreditsExhausted(_)) => 4,
+            Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
             Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) => 1,
         }
@@ -121,10 +122,11 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         query: wanted,
         output,
         connection,
+        budget,
         cache,
     } = args;
     logging::install(output.verbose, output.quiet);
-    let client = client(&connection, || usable_cache(cache, output.quiet))?;
+    let client = client(&connection, budget, || usable_cache(cache, output.quiet))?;
     let query = ranking_query(&wanted)?;
     let period = query.period();
 
@@ -173,6 +175,8 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
     // Pages are cached in the background: let the last writes land before exiting.
     client.flush_cache(CACHE_FLUSH_TIMEOUT).await;
     let usage = client.usage();
+    // The conservative figure: requests still in flight, and those whose answer was lost,
+    // may have been charged.
     tracing::info!(
         "{pages_received} pages, {} credits spent, {} requests sent, {} cache hits",
         usage.credits_spent,
@@ -194,10 +198,11 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
     }
 }
 
-/// A client from `KEYAPI_API_KEY` and the connection flags; `cache` is asked for only once
-/// the key is known to be there.
+/// A client from `KEYAPI_API_KEY`, the connection flags and the credit budget (`--budget`);
+/// `cache` is asked for only once the key is known to be there.
 fn client(
     connection: &ConnectionArgs,
+    budget: Option<u64>,
     cache: impl FnOnce() -> Option<Cache>,
 ) -> Result<Client, Failure> {
     if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
@@ -216,6 +221,9 @@ fn client(
     }
     if let Some(qps) = connection.qps {
         builder = builder.requests_per_second(qps);
+    }
+    if let Some(credits) = budget {
+        builder = builder.credit_budget(credits);
     }
     if let Some(cache) = cache() {
         builder = builder.cache(cache);

@@ -6,6 +6,7 @@ mod cached_runs;
 mod cli;
 mod common;
 mod conformance;
+mod credits;
 mod exit_status;
 mod manual;
 mod output_safety;
