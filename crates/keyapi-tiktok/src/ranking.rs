@@ -28,7 +28,11 @@ use window::Window;
 /// credits** (at concurrency 8: 13 videos at most 4, 35 at most 8). A long ranking pays
 /// for the ramp with about one round trip (100 pages at concurrency 8: 14 round trips
 /// instead of 13). Keep the default of 1 when every credit matters, or set a `limit` no
-/// larger than the ranking.
+/// larger than the ranking. Pages still in flight when the stream ends, fails or is
+/// dropped are not awaited (that would hold the caller up a round trip for pages nobody
+/// reads): they may have been charged, so they stay in
+/// [`Usage::credits_spent`](crate::Usage::credits_spent) and keep their share of the
+/// [`credit_budget`](crate::ClientBuilder::credit_budget).
 ///
 /// ```no_run
 /// use futures::TryStreamExt;

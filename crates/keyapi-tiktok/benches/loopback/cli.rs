@@ -172,6 +172,8 @@ pub(crate) async fn credits(report: &mut Vec<String>) {
         // Requests dropped in flight may still reach the server: let them land.
         tokio::time::sleep(LATENCY * 5).await;
         let ours = server.requests();
+        // Counted from the moment each request was sent: never fewer than the server saw.
+        let counted = client.usage().credits_spent;
 
         let server = Server::ranking(Some(videos), LATENCY);
         let bare = Bare::new(&server);
@@ -195,9 +197,9 @@ pub(crate) async fn credits(report: &mut Vec<String>) {
         let bound = (2 * pages).min(pages + concurrency as u64 - 1);
         report.push(format!(
             "credits, a ranking of {videos} videos ({pages} pages) at concurrency {concurrency}: \
-             {ours} (bound min(2p, p + C - 1) = {bound}) [{}]; a full window from the start \
-             (the former scheme): {full_window}",
-            verdict(ours <= bound),
+             {ours} (bound min(2p, p + C - 1) = {bound}; the client counted {counted}) [{}]; \
+             a full window from the start (the former scheme): {full_window}",
+            verdict(ours <= bound && counted >= ours),
         ));
     }
 }
