@@ -136,7 +136,9 @@ impl ClientBuilder {
     }
 
     /// Stop before spending more than this many credits; further requests fail with
-    /// [`Error::BudgetExhausted`] without being sent.
+    /// [`Error::BudgetExhausted`] without being sent. Each attempt holds a credit from
+    /// before it is sent until its answer proves it free, and keeps it when it may have
+    /// been charged (see [`Usage`](crate::Usage)), so the server never charges more.
     pub fn credit_budget(mut self, credits: u64) -> Self {
         self.credit_budget = Some(credits);
         self
