@@ -74,7 +74,8 @@ impl Failure {
     /// 2 invalid arguments, 3 authentication, 4 credits exhausted, 5 rate limited, 1 the rest.
     fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Api(Error::InvalidInput { .. }) => 2,
+            Failure::Usage(_)
+            | Failure::Api(Error::InvalidInput { .. } | Error::DateAfterToday { .. }) => 2,
             Failure::Api(Error::Authentication(_)) => 3,
             Failure::Api(Error::CreditsExhausted(_)) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,

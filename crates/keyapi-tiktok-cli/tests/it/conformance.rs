@@ -202,6 +202,16 @@ async fn invalid_input_exits_2_without_a_request() {
         [&["--from-file", "x.json"][..], &QUERY].concat(),
         [&QUERY[..], &["--page-size", "11"]].concat(),
         [&QUERY[..], &["--format", "csv"]].concat(),
+        vec![
+            "--date",
+            "2099-01-01",
+            "--region",
+            "US",
+            "--by",
+            "views",
+            "--period",
+            "daily",
+        ],
     ] {
         let mut args = args;
         args.extend(["--base-url", &base_url]);
