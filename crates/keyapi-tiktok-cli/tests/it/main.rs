@@ -6,6 +6,7 @@ mod cached_runs;
 mod cli;
 mod common;
 mod conformance;
+mod echoed_key;
 mod exit_status;
 mod manual;
 mod output_safety;

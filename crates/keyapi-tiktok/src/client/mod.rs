@@ -4,7 +4,8 @@
 //! - `builder.rs`: [`ClientBuilder`], settings and their ranges;
 //! - `attempt.rs`: one request through the generated client, its response mapped and its
 //!   credit charged (the only place that sends);
-//! - `rate_limit.rs`, `api_key.rs`, `base_url.rs`, `tls.rs`: one rule each.
+//! - `rate_limit.rs`, `api_key.rs`, `base_url.rs`, `tls.rs`: one rule each;
+//! - `redact.rs`: the key removed from everything upstream sends.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,12 +23,14 @@ mod attempt;
 mod base_url;
 mod builder;
 mod rate_limit;
+mod redact;
 mod tls;
 
 pub use api_key::ApiKey;
 use attempt::Fetched;
 pub use builder::ClientBuilder;
 use rate_limit::RateLimiter;
+use redact::KeyRedactor;
 pub use tls::http_client_builder;
 
 use crate::VideoRankingQuery;
@@ -119,6 +122,8 @@ pub(crate) struct Inner {
     /// `Bearer <key>`, marked sensitive; added to each request by the generated crate's
     /// hook, so a client passed to `http_client` never holds it.
     pub(crate) authorization: HeaderValue,
+    /// Removes the key from every response, where `attempt` receives it.
+    pub(crate) redactor: KeyRedactor,
     pub(crate) base_url: String,
     /// The timeout of one attempt, counted by the retry loop against `max_elapsed`.
     pub(crate) timeout: Duration,
