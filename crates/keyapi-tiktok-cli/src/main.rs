@@ -71,13 +71,14 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    /// 2 invalid arguments, 3 authentication, 4 credits exhausted, 5 rate limited, 1 the rest.
+    /// 2 invalid arguments, 3 authentication, 4 credits exhausted or budget spent, 5 rate
+    /// limited, 1 the rest.
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_)
             | Failure::Api(Error::InvalidInput { .. } | Error::DateAfterToday { .. }) => 2,
             Failure::Api(Error::Authentication(_)) => 3,
-            Failure::Api(Error::CreditsExhausted(_)) => 4,
+            Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
             Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) => 1,
         }
@@ -125,7 +126,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         cache,
     } = args;
     logging::install(output.verbose, output.quiet);
-    let client = client(&connection, || usable_cache(cache, output.quiet))?;
+    let client = client(&connection, None, || usable_cache(cache, output.quiet))?;
     let query = ranking_query(&wanted)?;
     let period = query.period();
 
@@ -195,10 +196,11 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
     }
 }
 
-/// A client from `KEYAPI_API_KEY` and the connection flags; `cache` is asked for only once
-/// the key is known to be there.
+/// A client from `KEYAPI_API_KEY`, the connection flags and a credit budget; `cache` is
+/// asked for only once the key is known to be there.
 fn client(
     connection: &ConnectionArgs,
+    budget: Option<u64>,
     cache: impl FnOnce() -> Option<Cache>,
 ) -> Result<Client, Failure> {
     if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
@@ -217,6 +219,9 @@ fn client(
     }
     if let Some(qps) = connection.qps {
         builder = builder.requests_per_second(qps);
+    }
+    if let Some(budget) = budget {
+        builder = builder.credit_budget(budget);
     }
     if let Some(cache) = cache() {
         builder = builder.cache(cache);

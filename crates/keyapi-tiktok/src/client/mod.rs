@@ -253,16 +253,22 @@ impl Client {
         .await
     }
 
-    /// One page's body as received, for [`ConformanceReport`](crate::ConformanceReport):
+    /// One page and its body as received, for [`ConformanceReport`](crate::ConformanceReport):
     /// validated, budgeted, retried and counted like [`Client::video_ranking_page`], never
     /// answered from the cache.
     pub(crate) async fn video_ranking_body(
         &self,
         query: &VideoRankingQuery,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Page, Vec<u8>), Error> {
         query.validate()?;
-        let (_, body) = self.fetch_with_retries(query, true).await?;
-        body.ok_or_else(|| Error::decode(Some(200), "the page's body was not kept", b""))
+        match self.fetch_with_retries(query, true).await? {
+            (page, Some(body)) => Ok((page, body)),
+            (_, None) => Err(Error::decode(
+                Some(200),
+                "the page's body was not kept",
+                b"",
+            )),
+        }
     }
 
     /// The page, and its body as received when `keep_body` (a cache will store it).
