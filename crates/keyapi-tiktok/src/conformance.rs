@@ -518,7 +518,8 @@ impl fmt::Display for Drift {
 
 impl Client {
     /// Fetches one page (one credit, retried like any request, never from the cache) and
-    /// adds it to `report`: [`Ranking::conformance`] for the page of `query`.
+    /// adds it to `report`: [`Ranking::conformance`](crate::Ranking::conformance) for the page
+    /// of `query`.
     ///
     /// ```no_run
     /// # use keyapi_tiktok::*;
