@@ -17,7 +17,7 @@ async fn conformance(args: &[&str], key: bool) -> Run {
 }
 
 /// The US daily views ranking of the Monday the fakes serve.
-const QUERY: [&str; 8] = [
+pub(crate) const QUERY: [&str; 8] = [
     "--date",
     "2026-11-23",
     "--region",
@@ -202,16 +202,7 @@ async fn invalid_input_exits_2_without_a_request() {
         [&["--from-file", "x.json"][..], &QUERY].concat(),
         [&QUERY[..], &["--page-size", "11"]].concat(),
         [&QUERY[..], &["--format", "csv"]].concat(),
-        vec![
-            "--date",
-            "2099-01-01",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-        ],
+        [&["--date", "2099-01-01"][..], &QUERY[2..]].concat(),
     ] {
         let mut args = args;
         args.extend(["--base-url", &base_url]);

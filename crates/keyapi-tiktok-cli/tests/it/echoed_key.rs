@@ -5,6 +5,7 @@ use serde_json::json;
 use wiremock::ResponseTemplate;
 
 use crate::common::*;
+use crate::conformance::QUERY;
 
 /// No run of 8 of the key's characters, in any case, in `text`.
 #[track_caller]
@@ -76,22 +77,12 @@ async fn a_conformance_report_never_shows_the_key() {
     let server = serve(ResponseTemplate::new(200).set_body_json(body)).await;
     let uri = server.uri();
     for format in ["text", "json"] {
-        let run = finish(command(&[
-            "conformance",
-            "--date",
-            "2026-11-24",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--base-url",
-            &uri,
-            "--format",
-            format,
-        ]))
-        .await;
+        let args = [
+            &["conformance"][..],
+            &QUERY,
+            &["--base-url", &uri, "--format", format],
+        ];
+        let run = finish(command(&args.concat())).await;
         assert_eq!(run.code, 1, "{}", run.stderr);
         assert!(run.stdout.contains("[redacted]"), "{}", run.stdout);
         assert_no_run_of_the_key(&run.stdout);
