@@ -3,6 +3,8 @@
 
 use std::borrow::Cow;
 
+use memchr::memmem::Finder;
+
 use crate::Error;
 
 /// The shortest run of the key's characters that is removed (the whole key when it is
@@ -15,75 +17,85 @@ pub(crate) const MIN_RUN: usize = 8;
 /// What a removed run is replaced with.
 const REDACTED: &[u8] = b"[redacted]";
 
+/// The length of the pieces a search looks for first: every run of [`MIN_RUN`] characters
+/// of the key holds one of its pieces `key[4m..4m + 4]` whole (8 ≥ 2 × 4 − 1).
+const PIECE: usize = MIN_RUN / 2;
+
 /// Finds the key in upstream text: every run of [`MIN_RUN`] characters of the key, compared
 /// without regard to ASCII case (an upstream that upper- or lower-cases what it echoes
 /// still shows the key).
+///
+/// Each body passes through it, so it searches fast: for the key's pieces (vectorised
+/// substring search), then checks the runs around each piece found.
 #[derive(Clone)]
 pub(crate) struct KeyRedactor {
-    /// Each run of the key, lower-cased and packed into a `u64`, sorted.
-    runs: Vec<u64>,
+    /// The key, lower-cased.
+    key: Vec<u8>,
     /// The length of a run: [`MIN_RUN`], or the whole key when it is shorter.
     width: usize,
-    /// Which lower-cased bytes occur in the key: a run can only start among them.
-    in_key: [bool; 256],
+    /// The searches for the pieces, and where each piece starts in the key.
+    pieces: Vec<(usize, Finder<'static>)>,
 }
 
 impl KeyRedactor {
     /// The redactor for `key`: the key as sent, printable ASCII.
     pub(crate) fn new(key: &str) -> KeyRedactor {
-        let key = key.as_bytes();
+        let key = key.to_ascii_lowercase().into_bytes();
         let width = key.len().clamp(1, MIN_RUN);
-        let mut in_key = [false; 256];
-        for &byte in key {
-            in_key[usize::from(byte.to_ascii_lowercase())] = true;
-        }
-        let mut runs: Vec<u64> = key.windows(width).map(pack).collect();
-        runs.sort_unstable();
-        runs.dedup();
-        KeyRedactor {
-            runs,
-            width,
-            in_key,
-        }
+        // A key shorter than a run is searched for whole.
+        let piece = if width < MIN_RUN { width } else { PIECE };
+        let pieces = key
+            .chunks_exact(piece)
+            .enumerate()
+            .map(|(i, chunk)| (i * piece, Finder::new(chunk).into_owned()))
+            .collect();
+        KeyRedactor { key, width, pieces }
     }
 
     /// `text` with each stretch covered by runs of the key replaced by `[redacted]`.
     ///
     /// Only ASCII bytes ever match (the key is ASCII), so UTF-8 text stays UTF-8.
     pub(crate) fn redact_bytes<'a>(&self, text: &'a [u8]) -> Cow<'a, [u8]> {
-        let mut redacted: Option<Vec<u8>> = None;
-        let mut copied = 0;
-        // The stretch being covered, `start..end`, not yet replaced.
-        let mut stretch: Option<(usize, usize)> = None;
-        let mut in_key_run = 0;
-        for (end, &byte) in text.iter().enumerate().map(|(i, byte)| (i + 1, byte)) {
-            if !self.in_key[usize::from(byte.to_ascii_lowercase())] {
-                in_key_run = 0;
-                continue;
-            }
-            in_key_run += 1;
-            if in_key_run < self.width {
-                continue;
-            }
-            let start = end - self.width;
-            if self.runs.binary_search(&pack(&text[start..end])).is_err() {
-                continue;
-            }
-            stretch = match stretch {
-                Some((first, last)) if start <= last => Some((first, end)),
-                previous => {
-                    if let Some((first, last)) = previous {
-                        let out = redacted.get_or_insert_with(Vec::new);
-                        replace(out, text, &mut copied, first, last);
-                    }
-                    Some((start, end))
-                }
-            };
+        if text.len() < self.width {
+            return Cow::Borrowed(text);
         }
-        let Some((first, last)) = stretch else {
+        let lower = text.to_ascii_lowercase();
+        let mut covered: Vec<(usize, usize)> = Vec::new();
+        for (at, finder) in &self.pieces {
+            for found in finder.find_iter(&lower) {
+                // Each run of the key holding this piece, where the text would hold it.
+                let first_run = (at + finder.needle().len()).saturating_sub(self.width);
+                let last_run = (*at).min(self.key.len().saturating_sub(self.width));
+                for run in first_run..=last_run {
+                    let Some(start) = found.checked_sub(at - run) else {
+                        continue;
+                    };
+                    let end = start + self.width;
+                    let seen = lower.get(start..end);
+                    if seen.is_some() && seen == self.key.get(run..run + self.width) {
+                        covered.push((start, end));
+                    }
+                }
+            }
+        }
+        if covered.is_empty() {
+            return Cow::Borrowed(text);
+        }
+        covered.sort_unstable();
+        let mut out = Vec::with_capacity(text.len());
+        let mut copied = 0;
+        let mut stretches = covered.into_iter();
+        let Some((mut first, mut last)) = stretches.next() else {
             return Cow::Borrowed(text);
         };
-        let mut out = redacted.unwrap_or_default();
+        for (start, end) in stretches {
+            if start <= last {
+                last = last.max(end);
+                continue;
+            }
+            replace(&mut out, text, &mut copied, first, last);
+            (first, last) = (start, end);
+        }
         replace(&mut out, text, &mut copied, first, last);
         out.extend_from_slice(&text[copied..]);
         Cow::Owned(out)
@@ -103,13 +115,6 @@ fn replace(out: &mut Vec<u8>, text: &[u8], copied: &mut usize, first: usize, las
     out.extend_from_slice(&text[*copied..first]);
     out.extend_from_slice(REDACTED);
     *copied = last;
-}
-
-/// Up to eight bytes, lower-cased, as one number.
-fn pack(run: &[u8]) -> u64 {
-    run.iter().fold(0, |packed, byte| {
-        packed << 8 | u64::from(byte.to_ascii_lowercase())
-    })
 }
 
 impl Error {
@@ -190,6 +195,24 @@ mod tests {
             redact("k3y", "key k3y and K3Y, not k3"),
             "key [redacted] and [redacted], not k3"
         );
+    }
+
+    #[test]
+    fn runs_at_either_end_of_a_key_of_any_length_are_found() {
+        for length in 1..=40 {
+            let key: String = "Ab3-xY9_qZ7.mN5~pL1+kJ8/hG2=fD6"
+                .chars()
+                .cycle()
+                .take(length)
+                .collect();
+            let width = length.min(MIN_RUN);
+            for start in 0..=length - width {
+                let run = &key[start..start + width];
+                let text = format!("é {} é", run.to_ascii_uppercase());
+                assert_eq!(redact(&key, &text), "é [redacted] é", "{key} {run}");
+            }
+        }
+        assert_eq!(redact("", "text"), "text");
     }
 
     #[test]
