@@ -105,7 +105,8 @@ Exit status:
   0  success (a ranking shorter than --limit included)
   1  any other failure (server error, network, timeout, undecodable response, ...);
      for conformance: the answer drifted from the spec
-  2  invalid arguments or environment; no request was sent
+  2  invalid arguments or environment (a date after today in UTC+14 included); no
+     request was sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";
@@ -206,7 +207,9 @@ pub(crate) struct CacheOptions {
 #[command(next_help_heading = "Ranking")]
 pub(crate) struct QueryArgs {
     /// The ranking date; rankings are published the next day, weekly ones are reported to
-    /// be dated on Mondays and monthly ones on the 1st.
+    /// be dated on Mondays and monthly ones on the 1st. A date after today in UTC+14 (the
+    /// earliest calendar on Earth) is refused (exit 2): no ranking is dated later. Today's
+    /// is accepted but usually not yet published: an empty page, which costs a credit.
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     pub(crate) date: Date,
     /// Region code: two letters, such as US, GB, DE, ID.

@@ -30,8 +30,14 @@ Examples:
   # A saved response: no key, no network, no credit
   keyapi-tiktok conformance --from-file page.json --format json
 
-Exit status: 0 conforms, 1 drift found (or any other failure), 2 invalid arguments,
-3 authentication, 4 credits exhausted, 5 still rate limited after the retries.";
+Pages are fetched one at a time by the rules of `videos`: --limit, a short page, --budget.
+A page longer than the page size, or repeating the videos of the page before it (upstream
+ignoring page_num, which ends the run), is a departure; every item received is checked.
+
+Exit status: 0 conforms, 1 drift found (or any other failure), 2 invalid arguments (a
+date after today in UTC+14 included), 3 authentication, 4 credits exhausted or --budget
+spent (the report of the pages checked is printed first), 5 still rate limited after the
+retries.";
 
 /// `keyapi-tiktok conformance`.
 #[derive(Debug, Args)]
@@ -51,6 +57,10 @@ pub(crate) struct ConformanceArgs {
     /// The pages to fetch and check (by default one page: one credit).
     #[command(flatten)]
     query: Option<QueryArgs>,
+    /// Stop, exiting 4 after printing what was checked, before spending more than this
+    /// many credits (retries included).
+    #[arg(long, value_name = "CREDITS", conflicts_with = "from_file")]
+    budget: Option<u64>,
     /// How to print the report.
     #[arg(long, value_enum, default_value_t = ReportFormat::Text)]
     format: ReportFormat,
@@ -68,17 +78,23 @@ enum ReportFormat {
     Json,
 }
 
-/// Checks the pages asked for, or the saved body, and prints the report.
+/// Checks the pages asked for, or the saved body, and prints the report: also when fetching
+/// stopped early (a budget, an error) after some pages were checked.
 pub(crate) async fn run(args: ConformanceArgs) -> Result<(), Failure> {
-    let report = match (&args.from_file, &args.query) {
-        (Some(file), None) => from_file(file)?,
-        (None, Some(wanted)) => live(wanted, &args.connection).await?,
+    let (report, stopped) = match (&args.from_file, &args.query) {
+        (Some(file), None) => (from_file(file)?, Ok(())),
+        (None, Some(wanted)) => live(wanted, &args.connection, args.budget).await?,
         _ => {
             return Err(Failure::Usage(
                 "give either --from-file or the ranking flags (--date, --region, --by, --period)"
                     .to_owned(),
             ));
         }
+    };
+    // Nothing checked: the failure alone says what happened.
+    let stopped = match stopped {
+        Err(failure) if report.pages() == 0 => return Err(failure),
+        other => other,
     };
     let mut out = io::stdout().lock();
     let printed = match args.format {
@@ -93,6 +109,7 @@ pub(crate) async fn run(args: ConformanceArgs) -> Result<(), Failure> {
         }
         _ => {}
     }
+    stopped?;
     if report.conforms() {
         Ok(())
     } else {
@@ -132,26 +149,23 @@ fn from_file(file: &PathBuf) -> Result<ConformanceReport, Failure> {
     Ok(report)
 }
 
-/// Fetches ceil(limit / page-size) pages (one by default), stopping after a short one.
+/// Checks the ranking by the rules `videos` fetches it with (the limit, a short page, a
+/// repeated page, the budget); the report, and why fetching stopped early if it did.
 async fn live(
     wanted: &QueryArgs,
     connection: &ConnectionArgs,
-) -> Result<ConformanceReport, Failure> {
-    let client = crate::client(connection, None, || None)?;
+    budget: Option<u64>,
+) -> Result<(ConformanceReport, Result<(), Failure>), Failure> {
+    let client = crate::client(connection, budget, || None)?;
     let query = crate::ranking_query(wanted)?;
-    let pages = wanted.limit.div_ceil(u64::from(wanted.page_size));
     let mut report = ConformanceReport::default();
-    for page in 1..=pages {
-        let page = u32::try_from(page).unwrap_or(u32::MAX);
-        let items_before = report.items();
-        client
-            .conformance(&query.clone().page(page), &mut report)
-            .await?;
-        if report.items() - items_before < usize::from(wanted.page_size) {
-            break;
-        }
-    }
-    Ok(report)
+    let stopped = client
+        .video_ranking(query)
+        .limit(wanted.limit)
+        .conformance(&mut report)
+        .await
+        .map_err(Failure::Api);
+    Ok((report, stopped))
 }
 
 fn write_text(out: &mut impl Write, report: &ConformanceReport) -> io::Result<()> {

@@ -75,7 +75,8 @@ impl Failure {
     /// spent: the same situation for a script), 5 rate limited, 1 the rest.
     fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Api(Error::InvalidInput { .. }) => 2,
+            Failure::Usage(_)
+            | Failure::Api(Error::InvalidInput { .. } | Error::DateAfterToday { .. }) => 2,
             Failure::Api(Error::Authentication(_)) => 3,
             Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,

@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::page::escape_control_characters;
+use crate::page::{escape_control_characters, rescue_item};
 use crate::{Client, Error, Page, RankedVideo, SalesMethod, VideoRankingQuery};
 
 /// The envelope properties the spec documents for a 200 response, with their JSON types
@@ -107,6 +107,14 @@ pub enum Drift {
         /// In how many pages.
         pages: usize,
     },
+    /// The pages break the paging the spec documents: more items than the page size asked
+    /// for, or a page repeating the videos of the page before it (`page_num` ignored).
+    Paging {
+        /// What is wrong.
+        problem: String,
+        /// In how many pages.
+        pages: usize,
+    },
 }
 
 /// How one or more responses depart from the vendored spec.
@@ -138,10 +146,13 @@ pub struct ConformanceReport {
     unparsable: BTreeMap<String, (usize, String)>,
     unreadable: BTreeMap<String, (usize, String)>,
     envelope: BTreeMap<String, usize>,
+    paging: BTreeMap<String, usize>,
 }
 
 impl ConformanceReport {
-    /// Checks one response body as the client would decode it for `query`.
+    /// Checks one response body as the client would decode it for `query`, every item it
+    /// holds included: a page longer than the page size is reported, and the items past
+    /// the page size (which the client drops) are checked too.
     ///
     /// # Errors
     ///
@@ -149,10 +160,17 @@ impl ConformanceReport {
     /// failure (401, 402, 429, …) or that cannot be decoded at all. An undocumented code is
     /// drift, not an error: it is reported.
     pub fn add_body(&mut self, body: &[u8], query: &VideoRankingQuery) -> Result<(), Error> {
-        let page = match Page::from_body(body, query) {
-            Ok(page) => page,
-            Err(error) => return self.add_failure(error),
-        };
+        match Page::from_body(body, query) {
+            Ok(page) => {
+                self.add_page(body, &page, query);
+                Ok(())
+            }
+            Err(error) => self.add_failure(error),
+        }
+    }
+
+    /// Checks a body whose decode, for `query`, is `page`.
+    pub(crate) fn add_page(&mut self, body: &[u8], page: &Page, query: &VideoRankingQuery) {
         self.pages += 1;
         let envelope = match serde_json::from_slice::<Value>(body) {
             Ok(value) => value,
@@ -164,22 +182,45 @@ impl ConformanceReport {
             }
         };
         let Value::Object(mut envelope) = envelope else {
-            return Ok(());
+            return;
         };
         self.check_envelope(&envelope);
         let raw_items = match envelope.remove("data") {
             Some(Value::Array(items)) => items,
             _ => Vec::new(),
         };
+        if raw_items.len() > usize::from(query.size()) {
+            self.paging_problem(format!(
+                "`data` holds {} items, more than the page size of {}",
+                raw_items.len(),
+                query.size()
+            ));
+        }
+        let kept = page.items.len();
         for (raw, item) in raw_items.iter().zip(&page.items) {
             self.check_item(raw, item);
         }
-        Ok(())
+        // The items the client dropped, decoded as it decodes a drifted item.
+        for (raw, rank) in raw_items
+            .into_iter()
+            .skip(kept)
+            .zip(query.first_rank() + kept as u64..)
+        {
+            let item = rescue_item(raw.clone(), rank);
+            self.check_item(&raw, &item);
+        }
     }
 
-    /// Records a failed request: an undocumented envelope `code` is drift; anything else is
-    /// the caller's error.
-    fn add_failure(&mut self, error: Error) -> Result<(), Error> {
+    /// Records a failed request: an undocumented envelope `code` or a repeated page is
+    /// drift; anything else is the caller's error.
+    pub(crate) fn add_failure(&mut self, error: Error) -> Result<(), Error> {
+        if let Error::RepeatedPage { page } = error {
+            self.paging_problem(format!(
+                "page {page} repeats the videos of page {}: upstream ignored `page_num`",
+                page.saturating_sub(1)
+            ));
+            return Ok(());
+        }
         match error.code() {
             Some(code) if !DOCUMENTED_CODES.contains(&code) => {
                 self.pages += 1;
@@ -192,6 +233,10 @@ impl ConformanceReport {
 
     fn envelope_problem(&mut self, problem: &str) {
         *self.envelope.entry(problem.to_owned()).or_default() += 1;
+    }
+
+    fn paging_problem(&mut self, problem: String) {
+        *self.paging.entry(problem).or_default() += 1;
     }
 
     fn check_envelope(&mut self, envelope: &Map<String, Value>) {
@@ -305,8 +350,8 @@ impl ConformanceReport {
         self.items
     }
 
-    /// Every departure found: envelope first, then the item fields by kind, each sorted by
-    /// name.
+    /// Every departure found: envelope first, then paging, then the item fields by kind,
+    /// each sorted by name.
     pub fn drift(&self) -> Vec<Drift> {
         let envelope = self
             .envelope
@@ -315,6 +360,10 @@ impl ConformanceReport {
                 problem: problem.clone(),
                 pages,
             });
+        let paging = self.paging.iter().map(|(problem, &pages)| Drift::Paging {
+            problem: problem.clone(),
+            pages,
+        });
         let undocumented = self
             .undocumented
             .iter()
@@ -364,6 +413,7 @@ impl ConformanceReport {
                     example: example.clone(),
                 });
         envelope
+            .chain(paging)
             .chain(undocumented)
             .chain(missing)
             .chain(wrong_types)
@@ -459,13 +509,17 @@ impl fmt::Display for Drift {
             Drift::Envelope { problem, pages } => {
                 write!(f, "envelope: {problem} in {}", count(*pages, "page"))
             }
+            Drift::Paging { problem, pages } => {
+                write!(f, "paging: {problem} in {}", count(*pages, "page"))
+            }
         }
     }
 }
 
 impl Client {
     /// Fetches one page (one credit, retried like any request, never from the cache) and
-    /// adds it to `report`.
+    /// adds it to `report`: [`Ranking::conformance`](crate::Ranking::conformance) for the page
+    /// of `query`.
     ///
     /// ```no_run
     /// # use keyapi_tiktok::*;
@@ -495,10 +549,10 @@ impl Client {
         query: &VideoRankingQuery,
         report: &mut ConformanceReport,
     ) -> Result<(), Error> {
-        match self.video_ranking_body(query).await {
-            Ok(body) => report.add_body(&body, query),
-            Err(error) => report.add_failure(error),
-        }
+        self.video_ranking(query.clone())
+            .limit(u64::from(query.size()))
+            .conformance(report)
+            .await
     }
 }
 

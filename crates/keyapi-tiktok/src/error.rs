@@ -37,6 +37,17 @@ pub enum Error {
         /// What would have been accepted.
         expected: String,
     },
+    /// The query's date is after today in UTC+14 (see
+    /// [`VideoRankingQuery::latest_date`](crate::VideoRankingQuery::latest_date)): no
+    /// ranking anywhere is dated later. Refused before any request (no credit spent); its
+    /// [`kind`](Error::kind) is `invalid_input`, as for [`Error::InvalidInput`].
+    #[non_exhaustive]
+    DateAfterToday {
+        /// The refused date.
+        date: jiff::civil::Date,
+        /// The latest date accepted when it was refused.
+        latest: jiff::civil::Date,
+    },
     /// The API key is missing or not valid (HTTP or envelope code 401).
     Authentication(ApiFailure),
     /// The account has no credits left (402).
@@ -256,7 +267,7 @@ impl Error {
     /// ```
     pub fn kind(&self) -> &'static str {
         match self {
-            Error::InvalidInput { .. } => "invalid_input",
+            Error::InvalidInput { .. } | Error::DateAfterToday { .. } => "invalid_input",
             Error::Authentication(_) => "authentication",
             Error::CreditsExhausted(_) => "credits_exhausted",
             Error::RateLimited(_) => "rate_limited",
@@ -285,6 +296,11 @@ impl fmt::Display for Error {
             } => {
                 write!(f, "invalid {parameter} `{value}`: expected {expected}")
             }
+            Error::DateAfterToday { date, latest } => write!(
+                f,
+                "invalid date `{date}`: expected a date no later than {latest}, today in \
+                 UTC+14, where days begin first: no ranking is dated later"
+            ),
             Error::Authentication(failure) => write!(f, "authentication failed{failure}"),
             Error::CreditsExhausted(failure) => write!(f, "credits exhausted{failure}"),
             Error::RateLimited(failure) => write!(f, "rate limited{failure}"),

@@ -44,7 +44,11 @@
 //!
 //! The API key is sent only as a sensitive `Authorization` header; it never appears in
 //! `Debug` output, errors, logs or URLs, and the client refuses plain `http://` except to
-//! loopback addresses. Environment proxies are used for `https://` only (a `CONNECT`
+//! loopback addresses. An upstream that echoes the key back does not leak it either: the
+//! key, and any run of 8 or more of its characters in any letter case (about 48 bits of a
+//! random key, enough to single it out), is replaced by `[redacted]` in each response body
+//! and upstream error text as the client receives it, before pages, errors, the cache,
+//! logs or a [`ConformanceReport`] see it. Environment proxies are used for `https://` only (a `CONNECT`
 //! tunnel keeps the key encrypted), redirects are never followed, and response bodies are
 //! capped while they stream ([`ClientBuilder::max_response_bytes`]). [`Usage`] says
 //! exactly which requests count as credits: never fewer than were charged.

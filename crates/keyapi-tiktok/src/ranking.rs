@@ -5,7 +5,7 @@ mod window;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
 use crate::query::MAX_PAGE;
-use crate::{Client, Error, Page, RankedVideo, VideoRankingQuery};
+use crate::{Client, ConformanceReport, Error, Page, RankedVideo, VideoRankingQuery};
 use window::Window;
 
 /// A ranking to stream, page after page, from the query's page on. Made by
@@ -131,6 +131,58 @@ impl Ranking {
             .map_ok(|page| stream::iter(page.items.into_iter().map(Ok)))
             .try_flatten()
             .boxed()
+    }
+}
+
+impl Ranking {
+    /// Checks the ranking's pages against the vendored spec, adding each to `report`
+    /// ([`ConformanceReport`]): fetched by the rules of [`Ranking::pages`], but one at a
+    /// time (the concurrency is not used) and never from the cache. So the limit, a short
+    /// page, page 100000, the client's credit budget and an error end it, and a page that
+    /// repeats the videos of the page before it (upstream ignoring `page_num`) ends it as
+    /// drift ([`Drift::Paging`](crate::Drift::Paging)), not added. Every item received is
+    /// checked: those of a page longer than the page size too (reported as
+    /// [`Drift::Paging`](crate::Drift::Paging)), and the limit cuts none.
+    ///
+    /// ```no_run
+    /// # use keyapi_tiktok::*;
+    /// # async fn run(client: Client) -> Result<(), Error> {
+    /// let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 23), "US".parse()?, RankField::Views, Period::Daily);
+    /// let mut report = ConformanceReport::default();
+    /// client.video_ranking(query).limit(30).conformance(&mut report).await?; // 3 credits at most
+    /// println!("{} pages, conforms: {}", report.pages(), report.conforms());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// As [`Ranking::pages`] (such as [`Error::BudgetExhausted`]), except that an
+    /// undocumented envelope `code` and a repeated page are reported as drift. The pages
+    /// checked before the error stay in `report`.
+    pub async fn conformance(self, report: &mut ConformanceReport) -> Result<(), Error> {
+        self.query.validate()?;
+        let first = self.query.page_number();
+        let last = first.saturating_add(self.max_pages()).saturating_sub(1);
+        let mut progress = Progress::new(self.limit);
+        for number in first..=last {
+            if progress.done {
+                break;
+            }
+            let query = self.query.clone().page(number);
+            let checked = self
+                .client
+                .video_ranking_body(&query)
+                .await
+                .and_then(|(page, body)| {
+                    progress.take(page.clone())?;
+                    Ok((page, body))
+                });
+            match checked {
+                Ok((page, body)) => report.add_page(&body, &page, &query),
+                Err(error) => return report.add_failure(error),
+            }
+        }
+        Ok(())
     }
 }
 

@@ -17,7 +17,7 @@ async fn conformance(args: &[&str], key: bool) -> Run {
 }
 
 /// The US daily views ranking of the Monday the fakes serve.
-const QUERY: [&str; 8] = [
+pub(crate) const QUERY: [&str; 8] = [
     "--date",
     "2026-11-23",
     "--region",
@@ -202,6 +202,7 @@ async fn invalid_input_exits_2_without_a_request() {
         [&["--from-file", "x.json"][..], &QUERY].concat(),
         [&QUERY[..], &["--page-size", "11"]].concat(),
         [&QUERY[..], &["--format", "csv"]].concat(),
+        [&["--date", "2099-01-01"][..], &QUERY[2..]].concat(),
     ] {
         let mut args = args;
         args.extend(["--base-url", &base_url]);
@@ -225,5 +226,70 @@ async fn a_limit_checks_that_many_pages_and_stops_after_a_short_one() {
     assert_eq!(
         (fake.pages_requested(), fake.credits_spent()),
         (vec![1, 2, 3], 3)
+    );
+}
+
+/// A server that ignores `page_num`: every page is the first ten videos.
+async fn ignoring_page_num() -> wiremock::MockServer {
+    let items: Vec<Value> = (1..=10).map(video).collect();
+    let body = json!({ "code": 0, "message": "success", "data": items, "requestId": "r" });
+    crate::common::serve(wiremock::ResponseTemplate::new(200).set_body_json(body)).await
+}
+
+#[tokio::test]
+async fn upstream_ignoring_page_num_stops_after_two_requests_and_is_reported() {
+    let server = ignoring_page_num().await;
+    let base_url = server.uri();
+    let args = [&QUERY[..], &["--base-url", &base_url, "--limit", "300"]].concat();
+    let run = conformance(&args, true).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "drift: 1 departure from the vendored spec in 1 page, 10 items",
+            "  paging: page 2 repeats the videos of page 1: upstream ignored `page_num` in 1 page",
+        ]
+    );
+    assert_eq!(crate::common::requests(&server).await.len(), 2);
+}
+
+#[tokio::test]
+async fn a_budget_stops_conformance_with_exit_4_after_printing_what_it_checked() {
+    let fake = FakeKeyApi::with_videos(100).await;
+    let run = live(&fake, &["--limit", "100", "--budget", "2"]).await;
+    assert_eq!(run.code, 4, "{}", run.stderr);
+    assert_eq!(
+        run.stdout,
+        "conforms: 2 pages, 20 items match the vendored spec\n"
+    );
+    assert!(
+        run.stderr.starts_with("error: budget_exhausted"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(
+        (fake.pages_requested(), fake.credits_spent()),
+        (vec![1, 2], 2)
+    );
+}
+
+#[tokio::test]
+async fn every_item_of_an_over_long_body_is_checked_and_the_page_named() {
+    let mut items: Vec<Value> = (1..=11).map(video).collect();
+    items[10]["total_digg_cnt"] = json!("12");
+    items[10]["bad\u{1}key"] = json!(1);
+    let body = json!({ "code": 0, "message": "success", "data": items, "requestId": "r" });
+    let file = saved(body.to_string().as_bytes());
+    let path = file.path().to_str().expect("a UTF-8 path");
+    let run = conformance(&["--from-file", path], false).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(
+        run.stdout.lines().collect::<Vec<_>>(),
+        [
+            "drift: 3 departures from the vendored spec in 1 page, 11 items",
+            "  paging: `data` holds 11 items, more than the page size of 10 in 1 page",
+            "  undocumented field `badkey` (integer) in 1 item",
+            "  `total_digg_cnt` documented as an integer, received a string in 1 item (0 unusable)",
+        ]
     );
 }

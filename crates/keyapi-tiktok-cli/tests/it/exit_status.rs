@@ -16,6 +16,7 @@ async fn invalid_arguments_exit_2_and_send_nothing() {
         &["--region", "U1"],
         &["--date", "2026-02-30"],
         &["--date", "24/11/2026"],
+        &["--date", "2099-01-01"],
         &["--by", "likes"],
         &["--period", "yearly"],
         &["--page-size", "0"],
@@ -75,6 +76,24 @@ async fn invalid_values_are_named_in_the_error() {
         run.stderr,
         "error: invalid_input: invalid product_category_id `beauty`: \
          expected a category id of 1 to 20 digits, such as 601450\n"
+    );
+    assert!(requests(&server).await.is_empty());
+}
+
+#[tokio::test]
+async fn a_date_after_today_in_utc_plus_14_exits_2_naming_the_latest_date() {
+    let server = serve_ranking(100).await;
+    let latest =
+        keyapi_tiktok::VideoRankingQuery::latest_date(keyapi_tiktok::jiff::Timestamp::now());
+    let tomorrow = latest.tomorrow().expect("a date").to_string();
+    let run = videos(&server, &["--date", &tomorrow]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert_eq!(
+        run.stderr,
+        format!(
+            "error: invalid_input: invalid date `{tomorrow}`: expected a date no later than \
+             {latest}, today in UTC+14, where days begin first: no ranking is dated later\n"
+        )
     );
     assert!(requests(&server).await.is_empty());
 }

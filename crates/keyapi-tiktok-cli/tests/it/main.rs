@@ -7,6 +7,7 @@ mod cli;
 mod common;
 mod conformance;
 mod credits;
+mod echoed_key;
 mod exit_status;
 mod manual;
 mod output_safety;

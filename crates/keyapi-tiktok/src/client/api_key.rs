@@ -5,6 +5,7 @@ use std::fmt;
 use reqwest::header::HeaderValue;
 
 use crate::Error;
+use crate::client::redact::KeyRedactor;
 
 /// An API key. It is sent only as a sensitive `Authorization: Bearer` header and is never
 /// printed: `Debug` shows `ApiKey(<redacted>)` and there is no `Display`.
@@ -20,6 +21,11 @@ impl ApiKey {
     /// Wraps a key.
     pub fn new(key: impl Into<String>) -> ApiKey {
         ApiKey(key.into())
+    }
+
+    /// What removes this key from upstream text.
+    pub(crate) fn redactor(&self) -> KeyRedactor {
+        KeyRedactor::new(self.0.trim())
     }
 
     pub(crate) fn header_value(&self) -> Result<HeaderValue, Error> {

@@ -1,6 +1,7 @@
 //! One attempt at a page: in-flight permit, rate slot, credit, one HTTP request through the
 //! generated client with a capped body, and its outcome mapped to a page or an [`Error`].
 
+use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
 
@@ -11,6 +12,7 @@ use reqwest::header::{self, HeaderMap};
 use url::Url;
 
 use crate::VideoRankingQuery;
+use crate::client::redact::KeyRedactor;
 use crate::client::{Client, Inner};
 use crate::error::{ApiFailure, Error};
 use crate::page::{Page, decode_body, failure_from_body, page_from_envelope};
@@ -69,9 +71,15 @@ impl Client {
                 // empty body, which never decodes); the typed envelope would still be a page,
                 // with no body as received to cache.
                 Ok(response) => page_from_response(response, query),
-                Err(error) => map_generated_error(error, head, &watch, query, keep_body).await,
+                Err(error) => {
+                    let key = &inner.redactor;
+                    map_generated_error(error, head, &watch, key, query, keep_body).await
+                }
             },
         };
+        // Upstream text that did not come through `redacted` (an envelope the
+        // generated types decoded, a redirect's host) loses the key here.
+        let result = result.map_err(|error| error.redacted(&inner.redactor));
         charge.settle(&result);
         result
     }
@@ -225,12 +233,22 @@ fn redirect(head: &ResponseHead, base_url: &str) -> Error {
     }
 }
 
+/// `body` as received with the key removed, before anything reads it: pages, cache entries,
+/// errors and conformance reports are all made from it.
+fn redacted<B: AsRef<[u8]> + From<Vec<u8>>>(key: &KeyRedactor, body: B) -> B {
+    match key.redact_bytes(body.as_ref()) {
+        Cow::Borrowed(_) => body,
+        Cow::Owned(redacted) => B::from(redacted),
+    }
+}
+
 /// Maps what the generated client reports to this crate's errors; a body that did not fit
 /// the spec's types is rescued by the drift decoder instead.
 async fn map_generated_error(
     error: openapi::Error<types::ErrorEnvelope>,
     head: Option<ResponseHead>,
     watch: &ResponseWatch,
+    key: &KeyRedactor,
     query: &VideoRankingQuery,
     keep_body: bool,
 ) -> Result<Fetched, Error> {
@@ -253,7 +271,7 @@ async fn map_generated_error(
             let status = response.status().as_u16();
             let retry_after = retry_after(response.headers());
             let body = match response.bytes().await {
-                Ok(body) => watch.take_success_body().unwrap_or(body),
+                Ok(body) => redacted(key, watch.take_success_body().unwrap_or(body)),
                 Err(source) => return Err(body_failure(source, head.as_ref())),
             };
             if (200..300).contains(&status) {
@@ -268,7 +286,7 @@ async fn map_generated_error(
         // A diverted success body (see `attempt`), or one the spec's types could not
         // decode: a drifted page, an envelope error, or a proxy's page on a documented status.
         E::InvalidResponsePayload(body, _) => {
-            let body = watch.take_success_body().unwrap_or(body);
+            let body = redacted(key, watch.take_success_body().unwrap_or(body));
             let status = head.as_ref().map(|head| head.status.as_u16());
             let retry_after = head.and_then(|head| retry_after(&head.headers));
             match status {

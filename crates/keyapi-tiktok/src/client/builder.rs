@@ -254,6 +254,7 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 api: openapi::Client::new_with_client(&base_url, http),
                 authorization,
+                redactor: key.redactor(),
                 base_url,
                 timeout: self.timeout,
                 max_response_bytes: self.max_response_bytes,

@@ -4,7 +4,8 @@
 //! - `builder.rs`: [`ClientBuilder`], settings and their ranges;
 //! - `attempt.rs`: one request through the generated client, its response mapped and its
 //!   credit charged (the only place that sends);
-//! - `rate_limit.rs`, `api_key.rs`, `base_url.rs`, `tls.rs`: one rule each.
+//! - `rate_limit.rs`, `api_key.rs`, `base_url.rs`, `tls.rs`: one rule each;
+//! - `redact.rs`: the key removed from everything upstream sends.
 
 use std::fmt;
 use std::sync::Arc;
@@ -22,12 +23,14 @@ mod attempt;
 mod base_url;
 mod builder;
 mod rate_limit;
+mod redact;
 mod tls;
 
 pub use api_key::ApiKey;
 use attempt::Fetched;
 pub use builder::ClientBuilder;
 use rate_limit::RateLimiter;
+use redact::KeyRedactor;
 pub use tls::http_client_builder;
 
 use crate::VideoRankingQuery;
@@ -138,6 +141,8 @@ pub(crate) struct Inner {
     /// `Bearer <key>`, marked sensitive; added to each request by the generated crate's
     /// hook, so a client passed to `http_client` never holds it.
     pub(crate) authorization: HeaderValue,
+    /// Removes the key from every response, where `attempt` receives it.
+    pub(crate) redactor: KeyRedactor,
     pub(crate) base_url: String,
     /// The timeout of one attempt, counted by the retry loop against `max_elapsed`.
     pub(crate) timeout: Duration,
@@ -274,16 +279,22 @@ impl Client {
         .await
     }
 
-    /// One page's body as received, for [`ConformanceReport`](crate::ConformanceReport):
+    /// One page and its body as received, for [`ConformanceReport`](crate::ConformanceReport):
     /// validated, budgeted, retried and counted like [`Client::video_ranking_page`], never
     /// answered from the cache.
     pub(crate) async fn video_ranking_body(
         &self,
         query: &VideoRankingQuery,
-    ) -> Result<Vec<u8>, Error> {
+    ) -> Result<(Page, Vec<u8>), Error> {
         query.validate()?;
-        let (_, body) = self.fetch_with_retries(query, true).await?;
-        body.ok_or_else(|| Error::decode(Some(200), "the page's body was not kept", b""))
+        match self.fetch_with_retries(query, true).await? {
+            (page, Some(body)) => Ok((page, body)),
+            (_, None) => Err(Error::decode(
+                Some(200),
+                "the page's body was not kept",
+                b"",
+            )),
+        }
     }
 
     /// The page, and its body as received when `keep_body` (a cache will store it).

@@ -36,8 +36,7 @@ use crate::VideoRankingQuery;
 use crate::error::{ApiFailure, Error};
 pub use fields::FieldMapping;
 use normalise::{Issues, integer, normalise, text};
-pub(crate) use rescue::escape_control_characters;
-use rescue::rescue_item;
+pub(crate) use rescue::{escape_control_characters, rescue_item};
 pub use video::{
     FieldIssue, HistoryTotals, MediaUrl, ProductCategory, ProductId, RankedVideo, SalesMethod,
 };

@@ -8,7 +8,7 @@ use super::RankedVideo;
 use super::normalise::{Issues, normalise, number};
 
 /// Coerces one drifted item into the spec's shape, then normalises it like any other.
-pub(super) fn rescue_item(item: Value, rank: u64) -> RankedVideo {
+pub(crate) fn rescue_item(item: Value, rank: u64) -> RankedVideo {
     let mut issues = Issues::default();
     let mut fields = match item {
         Value::Object(fields) => fields,

@@ -265,3 +265,67 @@ fn long_undocumented_names_are_bounded() {
     });
     assert!(field.is_some_and(|f| f.len() < 100), "{drift:?}");
 }
+
+#[test]
+fn every_item_of_an_over_long_body_is_checked_and_the_page_reported() {
+    let mut items: Vec<Value> = (1..=11).map(video).collect();
+    items[10]["sales_flag"] = json!(9);
+    let body = json!({ "code": 0, "message": "success", "data": items, "requestId": "r" });
+    let report = file_report(body.to_string().as_bytes()).expect("a report");
+    assert_eq!((report.pages(), report.items()), (1, 11));
+    assert_eq!(
+        report.drift(),
+        [
+            Drift::Paging {
+                problem: "`data` holds 11 items, more than the page size of 10".into(),
+                pages: 1,
+            },
+            Drift::UndocumentedValue {
+                field: "sales_flag",
+                value: "9".into(),
+                items: 1,
+            },
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_ranking_report_stops_at_a_repeated_page_and_at_the_budget() {
+    let server = wiremock::MockServer::start().await;
+    let items: Vec<Value> = (1..=10).map(video).collect();
+    let body = json!({ "code": 0, "message": "success", "data": items, "requestId": "r" });
+    wiremock::Mock::given(wiremock::matchers::method("GET"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(body))
+        .mount(&server)
+        .await;
+    let builder = Client::builder()
+        .api_key("test-key")
+        .base_url(server.uri())
+        .retry(RetryPolicy::no_delay(1));
+    let client = builder.clone().build().expect("a client");
+    let mut report = ConformanceReport::default();
+    let ranking = client.video_ranking(query()).limit(300);
+    ranking.conformance(&mut report).await.expect("a report");
+    assert_eq!((report.pages(), report.items()), (1, 10));
+    assert_eq!(
+        report.drift(),
+        [Drift::Paging {
+            problem: "page 2 repeats the videos of page 1: upstream ignored `page_num`".into(),
+            pages: 1,
+        }]
+    );
+    assert_eq!(client.usage().requests_sent, 2);
+
+    let budgeted = builder.credit_budget(1).build().expect("a client");
+    let mut report = ConformanceReport::default();
+    let ranking = budgeted.video_ranking(query()).limit(300);
+    let error = ranking
+        .conformance(&mut report)
+        .await
+        .expect_err("the budget");
+    assert!(
+        matches!(error, Error::BudgetExhausted { budget: 1, .. }),
+        "{error:?}"
+    );
+    assert_eq!((report.pages(), budgeted.usage().requests_sent), (1, 1));
+}

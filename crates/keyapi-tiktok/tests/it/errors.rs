@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use crate::common::{builder, error_envelope, failure, hits, mount_any, query, usage};
 use futures::StreamExt;
-use keyapi_tiktok::{Error, Region};
+use keyapi_tiktok::{Error, Region, VideoRankingQuery};
 use wiremock::{MockServer, ResponseTemplate};
 
 /// The error for one page when the server answers every request with `response`, and how
@@ -376,5 +376,86 @@ async fn a_non_json_body_on_a_documented_error_status_is_classified_by_the_statu
             (kind, Some(status)),
             "{error:?}"
         );
+    }
+}
+
+/// `query()` dated `date`.
+fn dated(date: jiff::civil::Date) -> VideoRankingQuery {
+    VideoRankingQuery::new(
+        date,
+        query().region(),
+        query().rank_field(),
+        query().period(),
+    )
+}
+
+#[test]
+fn a_date_after_today_in_utc_plus_14_is_refused_naming_the_latest_date() {
+    let utc = |hour, minute, second| {
+        jiff::civil::date(2026, 12, 3)
+            .at(hour, minute, second, 0)
+            .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+            .expect("a UTC time")
+            .timestamp()
+    };
+    let (third, fourth, fifth) = (
+        jiff::civil::date(2026, 12, 3),
+        jiff::civil::date(2026, 12, 4),
+        jiff::civil::date(2026, 12, 5),
+    );
+    // 10:00 UTC is midnight in UTC+14, the first place where a day begins.
+    for (now, latest, refused) in [
+        (utc(9, 59, 59), third, fourth),
+        (utc(10, 0, 0), fourth, fifth),
+    ] {
+        assert_eq!(VideoRankingQuery::latest_date(now), latest);
+        dated(latest).validate_at(now).expect("the latest date");
+        let error = failure(dated(refused).validate_at(now));
+        assert!(
+            matches!(&error, Error::DateAfterToday { date, latest: l, .. } if *date == refused && *l == latest),
+            "{error:?}"
+        );
+        assert_eq!(error.kind(), "invalid_input");
+        assert!(!error.is_retryable());
+        assert_eq!(
+            error.to_string(),
+            format!(
+                "invalid date `{refused}`: expected a date no later than {latest}, today in \
+                 UTC+14, where days begin first: no ranking is dated later"
+            )
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_future_date_costs_no_request_and_today_and_yesterday_are_accepted() {
+    let server = MockServer::start().await;
+    let client = builder(&server.uri()).build().expect("client");
+    let latest = VideoRankingQuery::latest_date(jiff::Timestamp::now());
+    let after = latest.tomorrow().expect("a date");
+    for future in [after, jiff::civil::date(2099, 1, 1)] {
+        let direct = failure(client.video_ranking_page(&dated(future)).await);
+        let mut streamed: Vec<_> = client
+            .video_ranking(dated(future))
+            .limit(30)
+            .items()
+            .collect()
+            .await;
+        let streamed = failure(streamed.remove(0));
+        for error in [direct, streamed] {
+            assert!(
+                matches!(&error, Error::DateAfterToday { latest: l, .. } if *l == latest),
+                "{error:?}"
+            );
+        }
+    }
+    assert_eq!(hits(&server).await, 0);
+    assert_eq!(usage(&client), (0, 0));
+    let today = jiff::ZonedDateTime::now().date();
+    let yesterday = today.yesterday().expect("a date");
+    for date in [today, yesterday] {
+        dated(date)
+            .validate()
+            .expect("today and yesterday are accepted");
     }
 }

@@ -6,6 +6,7 @@ mod cache_writes;
 mod common;
 mod concurrency_credits;
 mod conformance;
+mod echoed_key;
 mod errors;
 mod hostile_upstream;
 mod own_http_client;

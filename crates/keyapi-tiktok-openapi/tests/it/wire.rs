@@ -32,17 +32,8 @@ async fn serve(status: u16, body: Value) -> MockServer {
     server
 }
 
-/// The generated client for a loopback server, never through a proxy from the machine's
-/// environment (which would see the test traffic). This crate picks no TLS stack; when the
-/// workspace's features give reqwest rustls without a crypto provider, reqwest needs a
-/// process default even for plain http.
 fn client(server: &MockServer) -> Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a reqwest client");
-    Client::new_with_client(&server.uri(), http)
+    crate::loopback_client(&server.uri())
 }
 
 async fn call(

@@ -2,7 +2,7 @@
 //! undecoded, an error body is decoded as before, and a body past the cap is never handed
 //! over.
 
-use keyapi_tiktok_openapi::{Client, Error, ResponseWatch, types};
+use keyapi_tiktok_openapi::{Error, ResponseWatch, types};
 use keyapi_tiktok_spec::VIDEO_RANKING;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,12 +23,7 @@ async fn call(
     server: &MockServer,
     watch: &ResponseWatch,
 ) -> Result<types::VideoRankingResponse, Error<types::ErrorEnvelope>> {
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    let http = reqwest::Client::builder()
-        .no_proxy()
-        .build()
-        .expect("a reqwest client");
-    let client = Client::new_with_client(&server.uri(), http);
+    let client = crate::loopback_client(&server.uri());
     watch
         .run(client.get_api_v3_echotik_video_ranklist(None, "2026-01-31", 1, 10, None, 1, "US", 1))
         .await
