@@ -3,6 +3,7 @@
 
 mod dir;
 mod pending;
+mod staging;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -20,6 +21,10 @@ use crate::{Error, Page, Period, VideoRankingQuery};
 /// Days after a period ends before its ranking is taken as final: rankings are published
 /// the day after (T+1), and this leaves room for late corrections.
 pub const SETTLE_DAYS: i64 = 3;
+
+/// How far ahead of this machine's clock an entry's time may be (another machine sharing
+/// the directory) before the entry is taken as written by a clock that was wrong, and stale.
+const CLOCK_SKEW_MS: u64 = 60_000;
 
 /// A disk cache of successful (`code` 0) pages, keyed by the base URL and every query
 /// parameter, so two servers or two queries never share an entry.
@@ -89,16 +94,22 @@ pub struct Cache {
 pub struct CacheStats {
     /// Cached pages.
     pub entries: u64,
-    /// Their size in bytes.
+    /// The size in bytes of everything in the directory (staging files included).
     pub bytes: u64,
+    /// Files in `tmp/` of writes under way, or left by interrupted ones (those older than
+    /// an hour are removed on first use and by [`Cache::clear`]).
+    pub staged: u64,
+    /// Their size in bytes.
+    pub staged_bytes: u64,
 }
 
 impl Cache {
     /// A cache in `dir`, checked (and created) on first use: see
-    /// [the directory rules](Cache#the-directory).
+    /// [the directory rules](Cache#the-directory). `dir` is taken as spelled without a
+    /// trailing slash, `.` components or repeated separators (`cache/./` is `cache`).
     pub fn new(dir: impl Into<PathBuf>) -> Cache {
         Cache {
-            dir: dir.into(),
+            dir: dir::plainly_spelled(dir.into()),
             recent_ttl: Duration::from_secs(3600),
             warned: Arc::new(AtomicBool::new(false)),
             prepared: Arc::new(Mutex::new(None)),
@@ -112,7 +123,7 @@ impl Cache {
         self
     }
 
-    /// The directory.
+    /// The directory, plainly spelled (see [`Cache::new`]).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -199,9 +210,12 @@ impl Cache {
                 return Ok(CacheStats::default());
             }
             let io = |error: std::io::Error| Refusal::Io(format!("cannot be read ({error})"));
+            let (staged, staged_bytes) = staging::count(&dir).map_err(io)?;
             Ok(CacheStats {
                 entries: store::count(&dir).map_err(io)?,
                 bytes: disk_usage(&dir).map_err(io)?,
+                staged,
+                staged_bytes,
             })
         })
         .await
@@ -209,10 +223,16 @@ impl Cache {
         .map_err(|refusal| self.refused("read", refusal))
     }
 
-    /// Removes every cached page, leaving the directory and its tag. Only a directory
-    /// tagged as a cache and holding nothing but cache entries is cleared; anything else
-    /// is refused (as [`Error::InvalidInput`]) and left untouched. A missing directory is
-    /// already clear.
+    /// Removes every cached page, and the staging files left by interrupted writes (older
+    /// than an hour), leaving the directory, its tag and its emptied subdirectories. Only a
+    /// directory tagged as a cache and holding nothing but cache entries is cleared;
+    /// anything else is refused (as [`Error::InvalidInput`]) and left untouched. A missing
+    /// directory is already clear.
+    ///
+    /// Beside processes writing to the cache it removes their new entries too, in a few
+    /// passes; it fails (as [`Error::Cache`], naming a file) only when something the cache
+    /// wrote could not be removed. Nothing else is ever removed: only entry-named files in
+    /// `pages-v1`, staging-named ones in `tmp`, and the directories of earlier versions.
     pub async fn clear(&self) -> Result<(), Error> {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || dir::clear(&dir))
@@ -228,24 +248,16 @@ impl Cache {
         }
         let key = key(base_url, query);
         let path = store::path(&self.dir, &key);
-        // Opened here: a miss (every page of a new ranking) is one failed `open`, a few
-        // microseconds, where a hop to a blocking thread and back costs a few hundred on
-        // the fetch path. The entry is read on a blocking thread.
-        let file = match store::open(&path) {
-            Ok(Some(file)) => file,
-            Ok(None) => {
+        // Opened and read on a blocking thread: a slow disk must not stall the runtime.
+        let entry_path = path.clone();
+        let lookup = tokio::task::spawn_blocking(move || store::read(&entry_path, &key)).await;
+        let entry = match lookup {
+            Ok(Ok(None)) => {
                 tracing::info!("cache miss");
                 return None;
             }
-            Err(error) => {
-                self.warn_once("read", &error);
-                return None;
-            }
-        };
-        let lookup = tokio::task::spawn_blocking(move || store::read_entry(file, &key)).await;
-        let entry = match lookup {
-            Ok(Ok(Lookup::Found(entry))) => entry,
-            Ok(Ok(Lookup::Corrupt(reason))) => return self.discard(&path, reason).await,
+            Ok(Ok(Some(Lookup::Found(entry)))) => entry,
+            Ok(Ok(Some(Lookup::Corrupt(reason)))) => return self.discard(&path, reason).await,
             Ok(Err(error)) => {
                 self.warn_once("read", &error);
                 return None;
@@ -255,14 +267,22 @@ impl Cache {
                 return None;
             }
         };
-        let age = now_millis().saturating_sub(entry.stored_ms);
-        if !entry.is_final && u128::from(age) >= self.recent_ttl.as_millis() {
+        let now = now_millis();
+        if entry.stored_ms > now.saturating_add(CLOCK_SKEW_MS) {
+            tracing::info!("cache miss: the entry is dated in the future");
+            return None;
+        }
+        // The header's word alone would let a page planted (or written by a clock that was
+        // wrong) as final outlive a ranking that may still change.
+        let is_final = entry.is_final && Cache::is_final(query, today_utc());
+        let age = now.saturating_sub(entry.stored_ms);
+        if !is_final && u128::from(age) >= self.recent_ttl.as_millis() {
             tracing::info!(age_secs = age / 1000, "cache miss: the entry expired");
             return None;
         }
         match Page::from_body(&entry.body, query) {
             Ok(page) => {
-                tracing::info!(is_final = entry.is_final, "cache hit");
+                tracing::info!(is_final, "cache hit");
                 Some(page)
             }
             Err(_) => self.discard(&path, "a body that is not a page").await,
