@@ -323,3 +323,67 @@ async fn cache_clear_beside_writers_exits_0_and_empties_the_cache() {
         }
     }
 }
+
+/// Makes a file immutable with `chattr +i` (so even root cannot remove it) until dropped.
+struct Immutable(std::path::PathBuf);
+
+impl Immutable {
+    fn set(path: &Path) -> Option<Immutable> {
+        let status = std::process::Command::new("chattr")
+            .arg("+i")
+            .arg(path)
+            .stderr(std::process::Stdio::null())
+            .status();
+        status
+            .is_ok_and(|status| status.success())
+            .then(|| Immutable(path.to_owned()))
+    }
+}
+
+impl Drop for Immutable {
+    fn drop(&mut self) {
+        let _ = std::process::Command::new("chattr")
+            .arg("-i")
+            .arg(&self.0)
+            .status();
+    }
+}
+
+#[tokio::test]
+async fn cache_clear_names_what_it_could_not_remove_and_exits_1() {
+    let server = serve_ranking(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let cache = dir.path().join("cache");
+    let args = [
+        "--date",
+        "2026-01-31",
+        "--limit",
+        "20",
+        "--cache-dir",
+        cache.to_str().unwrap(),
+    ];
+    assert_eq!(videos(&server, &args).await.code, 0);
+    let mut entries: Vec<_> = std::fs::read_dir(cache.join("pages-v1"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    entries.sort();
+    assert!(entries.len() >= 2, "{entries:?}");
+    let Some(stuck) = Immutable::set(&entries[0]) else {
+        eprintln!("skipped: `chattr +i` is not available here (it needs root and ext4 or alike)");
+        return;
+    };
+    let run = finish(cache_command("clear", &cache)).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert_eq!(run.stderr.lines().count(), 1, "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&entries[0].display().to_string()),
+        "{}",
+        run.stderr
+    );
+    let left: Vec<_> = std::fs::read_dir(cache.join("pages-v1")).unwrap().collect();
+    assert_eq!(left.len(), 1, "the rest was removed");
+    drop(stuck);
+    let run = finish(cache_command("clear", &cache)).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+}

@@ -307,6 +307,37 @@ mod tests {
         ));
     }
 
+    #[test]
+    fn an_entry_is_never_read_past_its_declared_length() {
+        let dir = setup();
+        let intact = entry(dir.path());
+        let header_end = intact.iter().position(|&b| b == b'\n').unwrap() + 1;
+        // An endless body: read past the declared length, this would never end.
+        let endless = (&intact[..header_end]).chain(io::repeat(b'x'));
+        assert!(matches!(
+            parse(io::BufReader::new(endless), "k").unwrap(),
+            Lookup::Corrupt("a body of the wrong length")
+        ));
+        let header = String::from_utf8(intact[..header_end].to_vec()).unwrap();
+        let huge = header.replace(
+            "\"bytes\":10,",
+            &format!("\"bytes\":{},", MAX_BODY_BYTES + 1),
+        );
+        assert_ne!(huge, header);
+        assert!(matches!(
+            parse(
+                io::BufReader::new(huge.as_bytes().chain(io::repeat(b'x'))),
+                "k"
+            )
+            .unwrap(),
+            Lookup::Corrupt("a declared length over any page's")
+        ));
+        assert!(matches!(
+            parse(io::BufReader::new(io::repeat(b'x')), "k").unwrap(),
+            Lookup::Corrupt("no header line")
+        ));
+    }
+
     #[cfg(unix)]
     #[test]
     fn an_entry_is_private() {
