@@ -301,7 +301,7 @@ async fn cache_clear_beside_writers_exits_0_and_empties_the_cache() {
             }
         }));
     }
-    for attempt in 0..30 {
+    for attempt in 0..40 {
         let run = finish(cache_command("clear", &cache)).await;
         assert_eq!(
             run.code, 0,

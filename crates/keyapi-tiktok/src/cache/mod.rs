@@ -40,6 +40,9 @@ const CLOCK_SKEW_MS: u64 = 60_000;
 /// - An empty page is never final: for a settled ranking it is kept for the recent TTL at
 ///   most (an upstream gap should not last for good), for a newer one not at all (it may
 ///   still be published). Errors are never kept.
+/// - An entry's header is not taken on its word: a page is kept without expiry only if it
+///   was stored as final *and* its query's date is settled when it is read, and an entry
+///   stored more than a minute in the future (a clock that went back) is stale.
 ///
 /// Each page is one file, written atomically and checked against its SHA-256 on every
 /// read; a corrupt or truncated entry is discarded and the page fetched again.
@@ -61,8 +64,22 @@ const CLOCK_SKEW_MS: u64 = 60_000;
 /// and tagged.
 /// It is refused, without reading or writing it, when it is a symbolic link, holds
 /// anything else, or (on Unix) is owned by another user or writable by group or others:
-/// whoever can write it could plant rankings that never expire. [`Cache::clear`] and
-/// [`Cache::stats`] refuse such a directory too, and `clear` also refuses an untagged one.
+/// whoever can write it could plant rankings that never expire. The same holds for
+/// `pages-v1` and `tmp`. The path is taken as plainly spelled (see [`Cache::new`]), so
+/// `link/` or `link/.` is the symlink `link`, refused, never the directory it points to;
+/// a path ending in `..` is refused too. [`Cache::clear`] and [`Cache::stats`] refuse such
+/// a directory too, and `clear` also refuses an untagged one.
+///
+/// An entry is read only if it is a regular file, on a blocking thread, and never past the
+/// body length its header declares (at most 1 GiB, the largest body the client accepts).
+/// On Unix it is opened with `O_NONBLOCK | O_NOFOLLOW`: a FIFO is never waited on and a
+/// symlink never followed; either is discarded like a corrupt entry. (Elsewhere, FIFOs and
+/// symlinks cannot be planted in a private directory by another user, and these flags do
+/// not exist.)
+///
+/// A write is staged in `tmp` and renamed into `pages-v1`. A staging file older than an
+/// hour (no write takes that long) was left by an interrupted process: it is removed on
+/// first use and by [`Cache::clear`], and [`Cache::stats`] counts the staging files.
 ///
 /// ```no_run
 /// use std::time::Duration;
