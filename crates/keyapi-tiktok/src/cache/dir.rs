@@ -194,7 +194,7 @@ pub(crate) fn clear(dir: &Path) -> Result<(), Refusal> {
 
 fn has_signature(tag: &Path) -> bool {
     let mut start = [0; SIGNATURE.len()];
-    fs::File::open(tag)
+    open_for_reading(tag)
         .and_then(|mut file| io::Read::read_exact(&mut file, &mut start))
         .is_ok_and(|()| start == SIGNATURE.as_bytes())
 }
@@ -302,6 +302,21 @@ pub(super) fn private_file() -> fs::OpenOptions {
     options
 }
 
+/// Opens a file of the cache for reading without waiting: on Unix a FIFO would block in
+/// `open` itself until a writer came (`O_NONBLOCK`), and a symlink is not followed
+/// (`O_NOFOLLOW`, an error). Elsewhere these flags do not exist and the file is opened
+/// plainly. The caller checks that it opened a regular file.
+pub(super) fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    );
+    options.open(path)
+}
+
 /// The entries' and the staging directories, created private if missing; refused if
 /// either is not a real directory.
 pub(super) fn ensure_subdirs(dir: &Path) -> io::Result<()> {
@@ -392,6 +407,20 @@ mod tests {
             [TAG_FILE, PAGES_DIR, STAGING_DIR],
             "the tag and the empty subdirectories"
         );
+    }
+
+    #[test]
+    fn a_path_is_plainly_spelled_so_its_last_component_is_the_directory() {
+        for spelled in ["cache/", "cache/.", "cache//", "./cache/", "cache/./"] {
+            let plain = plainly_spelled(PathBuf::from(spelled));
+            assert_eq!(plain.file_name(), Some("cache".as_ref()), "{spelled}");
+        }
+        assert_eq!(
+            plainly_spelled(PathBuf::from("/a//b/./c/")),
+            Path::new("/a/b/c")
+        );
+        let refusal = survey(Path::new("cache/..")).unwrap_err();
+        assert!(refusal.to_string().contains("`..`"), "{refusal}");
     }
 
     #[test]

@@ -73,9 +73,8 @@ const CLOCK_SKEW_MS: u64 = 60_000;
 /// An entry is read only if it is a regular file, on a blocking thread, and never past the
 /// body length its header declares (at most 1 GiB, the largest body the client accepts).
 /// On Unix it is opened with `O_NONBLOCK | O_NOFOLLOW`: a FIFO is never waited on and a
-/// symlink never followed; either is discarded like a corrupt entry. (Elsewhere, FIFOs and
-/// symlinks cannot be planted in a private directory by another user, and these flags do
-/// not exist.)
+/// symlink never followed; either is discarded like a corrupt entry. (Elsewhere these
+/// flags do not exist: an entry is opened plainly, and read only if it is a regular file.)
 ///
 /// A write is staged in `tmp` and renamed into `pages-v1`. A staging file older than an
 /// hour (no write takes that long) was left by an interrupted process: it is removed on

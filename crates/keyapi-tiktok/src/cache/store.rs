@@ -81,7 +81,7 @@ pub(super) fn is_entry_name(name: &str) -> bool {
 /// Reads the entry file of `key` at `path`, checking it against its header; `None` when
 /// there is none. It blocks on the disk, so it runs on a blocking thread.
 pub(super) fn read(path: &Path, key: &str) -> io::Result<Option<Lookup>> {
-    let file = match open_entry(path) {
+    let file = match dir::open_for_reading(path) {
         Ok(file) => file,
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
         // `O_NOFOLLOW` refuses a symlink (with an error that differs between systems).
@@ -98,20 +98,6 @@ pub(super) fn read(path: &Path, key: &str) -> io::Result<Option<Lookup>> {
         return Ok(Some(Lookup::Corrupt("something other than a regular file")));
     }
     parse(io::BufReader::new(file), key).map(Some)
-}
-
-/// Opens an entry for reading without waiting: on Unix a FIFO would block in `open` itself
-/// until a writer came (`O_NONBLOCK`), and a symlink is not followed (`O_NOFOLLOW`).
-/// Elsewhere neither can be planted by another user in a private directory.
-fn open_entry(path: &Path) -> io::Result<fs::File> {
-    let mut options = fs::OpenOptions::new();
-    options.read(true);
-    #[cfg(unix)]
-    std::os::unix::fs::OpenOptionsExt::custom_flags(
-        &mut options,
-        libc::O_NONBLOCK | libc::O_NOFOLLOW,
-    );
-    options.open(path)
 }
 
 /// An entry of `key` read from `reader`: the header line, then at most the body length it

@@ -669,6 +669,7 @@ async fn a_final_header_on_a_ranking_that_cannot_be_settled_yet_is_not_trusted()
 }
 
 /// The path of the only entry in `dir`.
+#[cfg(unix)]
 fn only_entry(dir: &std::path::Path) -> std::path::PathBuf {
     let entries = walk(dir.join("pages-v1"));
     assert_eq!(entries.len(), 1, "{entries:?}");
@@ -676,6 +677,7 @@ fn only_entry(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 /// A fetch of a cached page whose entry was replaced: it must come from the server, fast.
+#[cfg(unix)]
 async fn fetch_past_a_planted_entry(client: &Client, server: &MockServer, original: &Page) {
     let started = std::time::Instant::now();
     let page = tokio::time::timeout(Duration::from_secs(5), fetch(client, &query(SETTLED)))
