@@ -558,40 +558,48 @@ fn edit_headers(dir: &std::path::Path, change: impl Fn(&mut Value)) {
     }
 }
 
+/// A filled cache whose subdirectory `sub` was then spoiled by `spoil`: refused for a
+/// reason naming `sub` and saying `why`, and its page is not read. False when `spoil`
+/// could not be done here.
+#[cfg(unix)]
+async fn spoiled_subdirectory_is_refused(
+    sub: &str,
+    why: &str,
+    spoil: impl Fn(&std::path::Path) -> std::io::Result<()>,
+) -> bool {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(10)).await;
+    fetch(&client(&server, &cache), &query(SETTLED)).await;
+    if let Err(error) = spoil(&dir.path().join(sub)) {
+        eprintln!("skipped: {sub} could not be spoiled here ({error})");
+        return false;
+    }
+    let error = Cache::new(dir.path()).ensure_writable().unwrap_err();
+    assert!(error.to_string().contains(sub), "{error}");
+    assert!(error.to_string().contains(why), "{error}");
+    let client = client_fresh(&server, &cache);
+    fetch(&client, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2, "{sub}: the page was not read");
+    assert_eq!(client.usage().cache_hits, 0);
+    true
+}
+
 #[cfg(unix)]
 #[tokio::test]
 async fn a_subdirectory_others_can_write_or_a_symlink_is_neither_read_nor_written() {
     for sub in ["pages-v1", "tmp"] {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path());
-        let server = server_with(body(10)).await;
-        fetch(&client(&server, &cache), &query(SETTLED)).await;
-        std::fs::set_permissions(dir.path().join(sub), PermissionsExt::from_mode(0o777)).unwrap();
-        let error = Cache::new(dir.path()).ensure_writable().unwrap_err();
-        assert!(error.to_string().contains(sub), "{error}");
-        assert!(
-            error.to_string().contains("writable by group or others"),
-            "{error}"
-        );
-        let client = client_fresh(&server, &cache);
-        fetch(&client, &query(SETTLED)).await;
-        assert_eq!(
-            requests(&server).await,
-            2,
-            "{sub}: the planted page was not read"
-        );
-        assert_eq!(client.usage().cache_hits, 0);
-
-        // The same directory reached through a symlink.
+        let others = |path: &std::path::Path| {
+            std::fs::set_permissions(path, PermissionsExt::from_mode(0o777))
+        };
+        assert!(spoiled_subdirectory_is_refused(sub, "writable by group or others", others).await);
         let elsewhere = tempfile::tempdir().unwrap();
-        std::fs::set_permissions(dir.path().join(sub), PermissionsExt::from_mode(0o700)).unwrap();
-        let moved = elsewhere.path().join(sub);
-        std::fs::rename(dir.path().join(sub), &moved).unwrap();
-        std::os::unix::fs::symlink(&moved, dir.path().join(sub)).unwrap();
-        assert!(
-            Cache::new(dir.path()).ensure_writable().is_err(),
-            "{sub} as a symlink"
-        );
+        let symlink = |path: &std::path::Path| {
+            let moved = elsewhere.path().join(sub);
+            std::fs::rename(path, &moved)?;
+            std::os::unix::fs::symlink(&moved, path)
+        };
+        assert!(spoiled_subdirectory_is_refused(sub, "not a cache entry", symlink).await);
     }
 }
 
@@ -599,29 +607,10 @@ async fn a_subdirectory_others_can_write_or_a_symlink_is_neither_read_nor_writte
 #[tokio::test]
 async fn a_subdirectory_owned_by_another_user_is_neither_read_nor_written() {
     for sub in ["pages-v1", "tmp"] {
-        let dir = tempfile::tempdir().unwrap();
-        let cache = Cache::new(dir.path());
-        let server = server_with(body(10)).await;
-        fetch(&client(&server, &cache), &query(SETTLED)).await;
-        // Only root can give a directory away (as on this project's machines and CI).
-        if let Err(error) = std::os::unix::fs::chown(dir.path().join(sub), Some(65534), None) {
-            eprintln!("skipped: giving {sub} to uid 65534 needs root ({error})");
-            return;
-        }
-        let error = Cache::new(dir.path()).ensure_writable().unwrap_err();
-        assert!(error.to_string().contains(sub), "{error}");
-        assert!(
-            error.to_string().contains("owned by another user"),
-            "{error}"
-        );
-        let client = client_fresh(&server, &cache);
-        fetch(&client, &query(SETTLED)).await;
-        assert_eq!(
-            requests(&server).await,
-            2,
-            "{sub}: the planted page was not read"
-        );
-        assert_eq!(client.usage().cache_hits, 0);
+        // Only root can give a directory away (as on this project's machines and CI):
+        // elsewhere this is skipped, saying so.
+        let theirs = |path: &std::path::Path| std::os::unix::fs::chown(path, Some(65534), None);
+        spoiled_subdirectory_is_refused(sub, "owned by another user", theirs).await;
     }
 }
 
