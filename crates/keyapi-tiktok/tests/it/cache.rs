@@ -665,7 +665,10 @@ fn only_entry(dir: &std::path::Path) -> std::path::PathBuf {
     entries[0].clone()
 }
 
-/// A fetch of a cached page whose entry was replaced: it must come from the server, fast.
+/// A fetch of a cached page whose entry was replaced: it must come from the server, without
+/// waiting on the entry. A fetch blocked in `open` on this thread would keep the timeout
+/// from firing (until the FIFO test's writer lets it go), hence the time taken is checked
+/// too: this detects a hang, it is no speed goal.
 #[cfg(unix)]
 async fn fetch_past_a_planted_entry(client: &Client, server: &MockServer, original: &Page) {
     let started = std::time::Instant::now();
