@@ -62,9 +62,10 @@ pub(crate) struct CacheArgs {
 /// What `keyapi-tiktok cache` does.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Subcommand)]
 pub(crate) enum CacheAction {
-    /// Print the cache directory, its entries and its size.
+    /// Print the cache directory, its entries, its size and its staging files.
     Stats,
-    /// Remove every cached page (only from a directory tagged as a cache).
+    /// Remove every cached page and abandoned staging file (only from a directory tagged
+    /// as a cache).
     Clear,
 }
 
@@ -95,10 +96,18 @@ The directory is created private (mode 0700) and tagged with a CACHEDIR.TAG file
 backup tools skip it. It is used only while it holds nothing but that tag and the cache's
 entries (pages-v1, tmp, and index-v5, content-v2 left by earlier versions); an older
 untagged cache holding only those is adopted and made private.
-A directory that is a symbolic link, holds anything else, belongs to another user or is
-writable by group or others is not used (one warning; the ranking is still fetched).
-`cache clear` removes only the cache's entries and refuses (exit status 2) a directory
-without the tag or holding anything else; `cache stats` says so too and changes nothing.";
+A directory that is a symbolic link (however spelled: `link/` and `link/.` are `link`),
+holds anything else, belongs to another user or is writable by group or others, or whose
+pages-v1 or tmp is, is not used (one warning; the ranking is still fetched). An entry that
+is not a regular file (a FIFO, a symbolic link) or is dated in the future is fetched again;
+one stored as final is trusted only once its ranking has settled.
+`cache clear` removes only the cache's entries and the staging files in tmp older than an
+hour (left by interrupted runs; also removed on first use), and refuses (exit status 2) a
+directory without the tag or holding anything else; `cache stats` says so too and changes
+nothing. Beside other runs writing to the cache, `cache clear` removes their new pages too
+and exits 0; it exits 1, naming a file, only if something it wrote could not be removed.
+`cache stats` prints the entries, the bytes of the directory, and the staging files
+(`staged`, `staged bytes`: writes under way or left by interrupted runs).";
 
 const EXIT_CODES: &str = "\
 Exit status:

@@ -261,6 +261,8 @@ async fn cache(args: CacheArgs) -> Result<(), Failure> {
             writeln!(out, "directory: {}", cache.dir().display())
                 .and_then(|()| writeln!(out, "entries: {}", stats.entries))
                 .and_then(|()| writeln!(out, "bytes: {}", stats.bytes))
+                .and_then(|()| writeln!(out, "staged: {}", stats.staged))
+                .and_then(|()| writeln!(out, "staged bytes: {}", stats.staged_bytes))
                 .or_else(|error| match error.kind() {
                     io::ErrorKind::BrokenPipe => Ok(()),
                     _ => Err(Failure::Output(error)),

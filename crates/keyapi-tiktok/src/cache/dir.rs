@@ -3,9 +3,10 @@
 
 use std::fs;
 use std::io::{self, Write};
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
-use super::store::{PAGES_DIR, STAGING_DIR};
+use super::staging;
+use super::store::{self, PAGES_DIR, STAGING_DIR};
 
 /// The tag file of the Cache Directory Tagging Specification (<https://bford.info/cachedir/>):
 /// backup tools skip a directory holding it, and this crate only clears such a directory.
@@ -18,6 +19,17 @@ const SIGNATURE: &str = "Signature: 8a477f597d28d172789f06886806bc55";
 /// `content-v2` are those of cacache, which earlier builds stored pages with: never read,
 /// but recognised, so such a cache is still used and cleared.
 const CACHE_ENTRIES: [&str; 4] = [PAGES_DIR, STAGING_DIR, "index-v5", "content-v2"];
+
+/// How many times `clear` goes over the entries: writers beside it may add some while it
+/// removes the others.
+const CLEAR_PASSES: usize = 3;
+
+/// `dir` spelled without a trailing slash, `.` components or repeated separators, so its
+/// last component names the directory itself: `link/` and `link/.` resolve through a
+/// symlink `link`, and would have the checks below look at the directory it points to.
+pub(crate) fn plainly_spelled(dir: PathBuf) -> PathBuf {
+    dir.components().collect()
+}
 
 /// Why a directory is not used as a cache: one phrase to follow the directory's name.
 #[derive(Debug, PartialEq, Eq)]
@@ -55,6 +67,12 @@ pub(crate) enum Survey {
 /// Looks at `dir` and says whether it is a cache, refusing a symlink, a file, a foreign
 /// entry or a bad tag.
 pub(crate) fn survey(dir: &Path) -> Result<Survey, Refusal> {
+    if dir.components().next_back() == Some(Component::ParentDir) {
+        return Err(Refusal::NotACache(
+            "ends in `..`, which may resolve through a symbolic link (name the directory itself)"
+                .to_owned(),
+        ));
+    }
     let meta = match fs::symlink_metadata(dir) {
         Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(Survey::Missing),
         Err(error) => return Err(io_failure("read")(error)),
@@ -118,10 +136,17 @@ pub(crate) fn prepare(dir: &Path) -> Result<(), Refusal> {
             .map_err(io_failure("made private"))?;
         write_tag(dir)?;
     }
+    // Left by interrupted writes. One that cannot be removed waits for `clear`, which
+    // names it.
+    let _ = staging::remove_abandoned(dir);
     Ok(())
 }
 
-/// Removes the cache entries of a tagged cache, leaving its tag; refuses anything else.
+/// Removes the entries of a tagged cache and the staging files interrupted writes left,
+/// leaving its tag and its (emptied) subdirectories; refuses anything else. Only what the
+/// cache writes is removed: entry-named files in `pages-v1/`, staging-named ones in `tmp/`,
+/// and the directories of earlier versions. Entries written meanwhile by other processes
+/// are removed too, in a few passes; the error names what could not be removed.
 pub(crate) fn clear(dir: &Path) -> Result<(), Refusal> {
     match survey(dir)? {
         Survey::Missing => return Ok(()),
@@ -133,21 +158,43 @@ pub(crate) fn clear(dir: &Path) -> Result<(), Refusal> {
         }
         Survey::Tagged => {}
     }
-    for entry in CACHE_ENTRIES {
+    let cannot = io_failure("cleared");
+    let mut failed = Vec::new();
+    for legacy in &CACHE_ENTRIES[2..] {
         // `remove_dir_all` removes symlinks inside without following them.
-        match fs::remove_dir_all(dir.join(entry)) {
+        match fs::remove_dir_all(dir.join(legacy)) {
             Err(error) if error.kind() != io::ErrorKind::NotFound => {
-                return Err(io_failure("cleared")(error));
+                failed.push((dir.join(legacy), error));
             }
             _ => {}
         }
     }
-    Ok(())
+    // What a pass could not remove is tried again by the next; the last pass's failures
+    // are what is left.
+    let mut left = Vec::new();
+    for _ in 0..CLEAR_PASSES {
+        let removed;
+        (removed, left) = store::remove_entries(dir).map_err(&cannot)?;
+        left.extend(staging::remove_abandoned(dir).map_err(&cannot)?);
+        if removed == 0 {
+            // Nothing was written meanwhile.
+            break;
+        }
+    }
+    failed.extend(left);
+    match failed.first() {
+        None => Ok(()),
+        Some((path, error)) => Err(Refusal::Io(format!(
+            "could not be cleared: {} file(s) are left, such as {} ({error})",
+            failed.len(),
+            path.display()
+        ))),
+    }
 }
 
 fn has_signature(tag: &Path) -> bool {
     let mut start = [0; SIGNATURE.len()];
-    fs::File::open(tag)
+    open_for_reading(tag)
         .and_then(|mut file| io::Read::read_exact(&mut file, &mut start))
         .is_ok_and(|()| start == SIGNATURE.as_bytes())
 }
@@ -164,46 +211,77 @@ fn create_private(dir: &Path) -> Result<(), Refusal> {
     }
 }
 
-/// Refuses a directory others could write (or, on Unix, owned by another user), after
-/// proving it writable with a probe file created without following symlinks.
+/// Refuses a directory others could write (or, on Unix, owned by another user), itself or
+/// either of its subdirectories, after proving it writable with a probe file created
+/// without following symlinks. A directory open to others is refused before anything is
+/// written in it.
 fn check_private(dir: &Path) -> Result<(), Refusal> {
-    let meta = fs::symlink_metadata(dir).map_err(io_failure("read"))?;
+    let top = fs::symlink_metadata(dir).map_err(io_failure("read"))?;
+    if let Some(reason) = open_to_others(&top) {
+        return Err(Refusal::NotACache(format!("is {reason}")));
+    }
+    let probe = staging::path(dir, "probe");
+    let created = ensure_subdirs(dir).and_then(|()| private_file().open(&probe));
+    let file = created.map_err(io_failure("written"))?;
+    // A file just created belongs to the effective user.
+    let mine = file.metadata();
+    drop(file);
+    let _ = fs::remove_file(&probe);
+    let mine = mine.map_err(io_failure("read"))?;
+    for name in [None, Some(PAGES_DIR), Some(STAGING_DIR)] {
+        let path = name.map_or_else(|| dir.to_owned(), |name| dir.join(name));
+        let meta = fs::symlink_metadata(&path).map_err(io_failure("read"))?;
+        let reason = if meta.is_dir() {
+            open_to_others(&meta).or_else(|| someone_elses(&meta, &mine))
+        } else {
+            Some("not a directory".to_owned())
+        };
+        if let Some(reason) = reason {
+            return Err(Refusal::NotACache(match name {
+                None => format!("is {reason}"),
+                Some(name) => format!("holds `{name}`, which is {reason}"),
+            }));
+        }
+    }
+    Ok(())
+}
+
+/// Why a directory others can write is unfit for the cache (Unix only: elsewhere, access
+/// lists decide, and the directory is created private by its user's defaults).
+fn open_to_others(meta: &fs::Metadata) -> Option<String> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        if meta.permissions().mode() & 0o022 != 0 {
-            return Err(Refusal::NotACache(format!(
-                "is writable by group or others (mode {:o}): anyone who can write it could \
+        let mode = meta.permissions().mode();
+        if mode & 0o022 != 0 {
+            return Some(format!(
+                "writable by group or others (mode {:o}): anyone who can write it could \
                  plant rankings; make it private with `chmod 700`",
-                meta.permissions().mode() & 0o7777
-            )));
-        }
-    }
-    let probe = dir.join(STAGING_DIR).join(format!(
-        ".probe-{}-{:016x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
-    let created = ensure_subdirs(dir).and_then(|()| private_file().open(&probe));
-    let file = created.map_err(io_failure("written"))?;
-    let owner = file.metadata();
-    drop(file);
-    let _ = fs::remove_file(&probe);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        // A file just created belongs to the effective user.
-        let me = owner.map_err(io_failure("read"))?.uid();
-        if meta.uid() != me {
-            return Err(Refusal::NotACache(format!(
-                "is owned by another user (uid {}), who could plant rankings in it",
-                meta.uid()
-            )));
+                mode & 0o7777
+            ));
         }
     }
     #[cfg(not(unix))]
-    let _ = (meta, owner);
-    Ok(())
+    let _ = meta;
+    None
+}
+
+/// Why a directory not owned by the owner of `mine` (a file this process created) is unfit
+/// for the cache (Unix only).
+fn someone_elses(meta: &fs::Metadata, mine: &fs::Metadata) -> Option<String> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if meta.uid() != mine.uid() {
+            return Some(format!(
+                "owned by another user (uid {}), who could plant rankings in it",
+                meta.uid()
+            ));
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (meta, mine);
+    None
 }
 
 /// Makes directories private (0700) on Unix.
@@ -222,6 +300,21 @@ pub(super) fn private_file() -> fs::OpenOptions {
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     options
+}
+
+/// Opens a file of the cache for reading without waiting: on Unix a FIFO would block in
+/// `open` itself until a writer came (`O_NONBLOCK`), and a symlink is not followed
+/// (`O_NOFOLLOW`, an error). Elsewhere these flags do not exist and the file is opened
+/// plainly. The caller checks that it opened a regular file.
+pub(super) fn open_for_reading(path: &Path) -> io::Result<fs::File> {
+    let mut options = fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NONBLOCK | libc::O_NOFOLLOW,
+    );
+    options.open(path)
 }
 
 /// The entries' and the staging directories, created private if missing; refused if
@@ -247,11 +340,7 @@ pub(super) fn ensure_subdirs(dir: &Path) -> io::Result<()> {
 /// Writes the tag atomically: a new file in `tmp` (never through a symlink), renamed into
 /// place, so a process looking meanwhile never sees half a tag.
 fn write_tag(dir: &Path) -> Result<(), Refusal> {
-    let staged = dir.join(STAGING_DIR).join(format!(
-        "{TAG_FILE}.{}-{:016x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
+    let staged = staging::path(dir, TAG_FILE);
     let written = private_file()
         .open(&staged)
         .and_then(|mut file| {
@@ -307,8 +396,31 @@ mod tests {
         }
         assert_eq!(survey(dir.path()), Ok(Survey::Tagged));
         clear(dir.path()).unwrap();
-        let left: Vec<_> = fs::read_dir(dir.path()).unwrap().flatten().collect();
-        assert_eq!(left.len(), 1, "only the tag is left: {left:?}");
+        let mut left: Vec<_> = fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|entry| entry.file_name())
+            .collect();
+        left.sort();
+        assert_eq!(
+            left,
+            [TAG_FILE, PAGES_DIR, STAGING_DIR],
+            "the tag and the empty subdirectories"
+        );
+    }
+
+    #[test]
+    fn a_path_is_plainly_spelled_so_its_last_component_is_the_directory() {
+        for spelled in ["cache/", "cache/.", "cache//", "./cache/", "cache/./"] {
+            let plain = plainly_spelled(PathBuf::from(spelled));
+            assert_eq!(plain.file_name(), Some("cache".as_ref()), "{spelled}");
+        }
+        assert_eq!(
+            plainly_spelled(PathBuf::from("/a//b/./c/")),
+            Path::new("/a/b/c")
+        );
+        let refusal = survey(Path::new("cache/..")).unwrap_err();
+        assert!(refusal.to_string().contains("`..`"), "{refusal}");
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 mod dir;
 mod pending;
+mod staging;
 mod store;
 
 use std::path::{Path, PathBuf};
@@ -21,6 +22,10 @@ use crate::{Error, Page, Period, VideoRankingQuery};
 /// the day after (T+1), and this leaves room for late corrections.
 pub const SETTLE_DAYS: i64 = 3;
 
+/// How far ahead of this machine's clock an entry's time may be (another machine sharing
+/// the directory) before the entry is taken as written by a clock that was wrong, and stale.
+const CLOCK_SKEW_MS: u64 = 60_000;
+
 /// A disk cache of successful (`code` 0) pages, keyed by the base URL and every query
 /// parameter, so two servers or two queries never share an entry.
 ///
@@ -35,6 +40,9 @@ pub const SETTLE_DAYS: i64 = 3;
 /// - An empty page is never final: for a settled ranking it is kept for the recent TTL at
 ///   most (an upstream gap should not last for good), for a newer one not at all (it may
 ///   still be published). Errors are never kept.
+/// - An entry's header is not taken on its word: a page is kept without expiry only if it
+///   was stored as final *and* its query's date is settled when it is read, and an entry
+///   stored more than a minute in the future (a clock that went back) is stale.
 ///
 /// Each page is one file, written atomically and checked against its SHA-256 on every
 /// read; a corrupt or truncated entry is discarded and the page fetched again.
@@ -56,8 +64,21 @@ pub const SETTLE_DAYS: i64 = 3;
 /// and tagged.
 /// It is refused, without reading or writing it, when it is a symbolic link, holds
 /// anything else, or (on Unix) is owned by another user or writable by group or others:
-/// whoever can write it could plant rankings that never expire. [`Cache::clear`] and
-/// [`Cache::stats`] refuse such a directory too, and `clear` also refuses an untagged one.
+/// whoever can write it could plant rankings that never expire. The same holds for
+/// `pages-v1` and `tmp`. The path is taken as plainly spelled (see [`Cache::new`]), so
+/// `link/` or `link/.` is the symlink `link`, refused, never the directory it points to;
+/// a path ending in `..` is refused too. [`Cache::clear`] and [`Cache::stats`] refuse such
+/// a directory too, and `clear` also refuses an untagged one.
+///
+/// An entry is read only if it is a regular file, on a blocking thread, and never past the
+/// body length its header declares (at most 1 GiB, the largest body the client accepts).
+/// On Unix it is opened with `O_NONBLOCK | O_NOFOLLOW`: a FIFO is never waited on and a
+/// symlink never followed; either is discarded like a corrupt entry. (Elsewhere these
+/// flags do not exist: an entry is opened plainly, and read only if it is a regular file.)
+///
+/// A write is staged in `tmp` and renamed into `pages-v1`. A staging file older than an
+/// hour (no write takes that long) was left by an interrupted process: it is removed on
+/// first use and by [`Cache::clear`], and [`Cache::stats`] counts the staging files.
 ///
 /// ```no_run
 /// use std::time::Duration;
@@ -89,16 +110,22 @@ pub struct Cache {
 pub struct CacheStats {
     /// Cached pages.
     pub entries: u64,
-    /// Their size in bytes.
+    /// The size in bytes of everything in the directory (staging files included).
     pub bytes: u64,
+    /// Files in `tmp/` of writes under way, or left by interrupted ones (those older than
+    /// an hour are removed on first use and by [`Cache::clear`]).
+    pub staged: u64,
+    /// Their size in bytes.
+    pub staged_bytes: u64,
 }
 
 impl Cache {
     /// A cache in `dir`, checked (and created) on first use: see
-    /// [the directory rules](Cache#the-directory).
+    /// [the directory rules](Cache#the-directory). `dir` is taken as spelled without a
+    /// trailing slash, `.` components or repeated separators (`cache/./` is `cache`).
     pub fn new(dir: impl Into<PathBuf>) -> Cache {
         Cache {
-            dir: dir.into(),
+            dir: dir::plainly_spelled(dir.into()),
             recent_ttl: Duration::from_secs(3600),
             warned: Arc::new(AtomicBool::new(false)),
             prepared: Arc::new(Mutex::new(None)),
@@ -112,7 +139,7 @@ impl Cache {
         self
     }
 
-    /// The directory.
+    /// The directory, plainly spelled (see [`Cache::new`]).
     pub fn dir(&self) -> &Path {
         &self.dir
     }
@@ -199,9 +226,12 @@ impl Cache {
                 return Ok(CacheStats::default());
             }
             let io = |error: std::io::Error| Refusal::Io(format!("cannot be read ({error})"));
+            let (staged, staged_bytes) = staging::count(&dir).map_err(io)?;
             Ok(CacheStats {
                 entries: store::count(&dir).map_err(io)?,
                 bytes: disk_usage(&dir).map_err(io)?,
+                staged,
+                staged_bytes,
             })
         })
         .await
@@ -209,10 +239,16 @@ impl Cache {
         .map_err(|refusal| self.refused("read", refusal))
     }
 
-    /// Removes every cached page, leaving the directory and its tag. Only a directory
-    /// tagged as a cache and holding nothing but cache entries is cleared; anything else
-    /// is refused (as [`Error::InvalidInput`]) and left untouched. A missing directory is
-    /// already clear.
+    /// Removes every cached page, and the staging files left by interrupted writes (older
+    /// than an hour), leaving the directory, its tag and its emptied subdirectories. Only a
+    /// directory tagged as a cache and holding nothing but cache entries is cleared;
+    /// anything else is refused (as [`Error::InvalidInput`]) and left untouched. A missing
+    /// directory is already clear.
+    ///
+    /// Beside processes writing to the cache it removes their new entries too, in a few
+    /// passes; it fails (as [`Error::Cache`], naming a file) only when something the cache
+    /// wrote could not be removed. Nothing else is ever removed: only entry-named files in
+    /// `pages-v1`, staging-named ones in `tmp`, and the directories of earlier versions.
     pub async fn clear(&self) -> Result<(), Error> {
         let dir = self.dir.clone();
         tokio::task::spawn_blocking(move || dir::clear(&dir))
@@ -228,24 +264,16 @@ impl Cache {
         }
         let key = key(base_url, query);
         let path = store::path(&self.dir, &key);
-        // Opened here: a miss (every page of a new ranking) is one failed `open`, a few
-        // microseconds, where a hop to a blocking thread and back costs a few hundred on
-        // the fetch path. The entry is read on a blocking thread.
-        let file = match store::open(&path) {
-            Ok(Some(file)) => file,
-            Ok(None) => {
+        // Opened and read on a blocking thread: a slow disk must not stall the runtime.
+        let entry_path = path.clone();
+        let lookup = tokio::task::spawn_blocking(move || store::read(&entry_path, &key)).await;
+        let entry = match lookup {
+            Ok(Ok(None)) => {
                 tracing::info!("cache miss");
                 return None;
             }
-            Err(error) => {
-                self.warn_once("read", &error);
-                return None;
-            }
-        };
-        let lookup = tokio::task::spawn_blocking(move || store::read_entry(file, &key)).await;
-        let entry = match lookup {
-            Ok(Ok(Lookup::Found(entry))) => entry,
-            Ok(Ok(Lookup::Corrupt(reason))) => return self.discard(&path, reason).await,
+            Ok(Ok(Some(Lookup::Found(entry)))) => entry,
+            Ok(Ok(Some(Lookup::Corrupt(reason)))) => return self.discard(&path, reason).await,
             Ok(Err(error)) => {
                 self.warn_once("read", &error);
                 return None;
@@ -255,14 +283,22 @@ impl Cache {
                 return None;
             }
         };
-        let age = now_millis().saturating_sub(entry.stored_ms);
-        if !entry.is_final && u128::from(age) >= self.recent_ttl.as_millis() {
+        let now = now_millis();
+        if entry.stored_ms > now.saturating_add(CLOCK_SKEW_MS) {
+            tracing::info!("cache miss: the entry is dated in the future");
+            return None;
+        }
+        // The header's word alone would let a page planted (or written by a clock that was
+        // wrong) as final outlive a ranking that may still change.
+        let is_final = entry.is_final && Cache::is_final(query, today_utc());
+        let age = now.saturating_sub(entry.stored_ms);
+        if !is_final && u128::from(age) >= self.recent_ttl.as_millis() {
             tracing::info!(age_secs = age / 1000, "cache miss: the entry expired");
             return None;
         }
         match Page::from_body(&entry.body, query) {
             Ok(page) => {
-                tracing::info!(is_final = entry.is_final, "cache hit");
+                tracing::info!(is_final, "cache hit");
                 Some(page)
             }
             Err(_) => self.discard(&path, "a body that is not a page").await,

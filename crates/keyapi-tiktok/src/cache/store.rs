@@ -15,15 +15,17 @@
 //! Its file name is the SHA-256 of the key; the header repeats the key (so a file in the
 //! wrong place is never served) and holds the body's length and SHA-256, checked on every
 //! read (a truncated or altered entry is reported as corrupt and removed by the caller).
+//! Only a regular file is read, never past the length its header declares, and opening
+//! one never waits (a FIFO) or follows a symlink.
 
 use std::fs;
-use std::io::{self, Read, Write};
+use std::io::{self, BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::dir;
+use super::{dir, staging};
 
 /// The directory holding the entries, inside the cache directory.
 pub(super) const PAGES_DIR: &str = "pages-v1";
@@ -34,8 +36,9 @@ pub(super) const STAGING_DIR: &str = "tmp";
 /// Longer header lines are not ours: the key is a URL and a handful of parameters.
 const MAX_HEADER_BYTES: usize = 16 * 1024;
 
-/// Larger files are not read (the client never accepts a body over 1 GiB).
-const MAX_ENTRY_BYTES: u64 = (1 << 30) + MAX_HEADER_BYTES as u64;
+/// A header declaring a longer body is not read: the client never accepts a body over
+/// 1 GiB ([`ClientBuilder::max_response_bytes`](crate::ClientBuilder::max_response_bytes)).
+const MAX_BODY_BYTES: u64 = 1 << 30;
 
 /// An entry as read back, intact.
 #[derive(Debug)]
@@ -75,50 +78,62 @@ pub(super) fn is_entry_name(name: &str) -> bool {
     name.len() == 64 && name.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Opens the entry file at `path`, if there is one.
-pub(super) fn open(path: &Path) -> io::Result<Option<fs::File>> {
-    match fs::File::open(path) {
-        Err(error) if error.kind() == io::ErrorKind::NotFound => Ok(None),
-        other => other.map(Some),
-    }
-}
-
-/// Reads the opened entry file of `key`, checking it against its header.
-pub(super) fn read_entry(file: fs::File, key: &str) -> io::Result<Lookup> {
-    if file.metadata()?.len() > MAX_ENTRY_BYTES {
-        return Ok(Lookup::Corrupt("more bytes than any page"));
-    }
-    let mut bytes = Vec::new();
-    file.take(MAX_ENTRY_BYTES).read_to_end(&mut bytes)?;
-    Ok(parse(bytes, key))
-}
-
-fn parse(mut bytes: Vec<u8>, key: &str) -> Lookup {
-    let Some(end) = bytes
-        .iter()
-        .take(MAX_HEADER_BYTES)
-        .position(|&b| b == b'\n')
-    else {
-        return Lookup::Corrupt("no header line");
+/// Reads the entry file of `key` at `path`, checking it against its header; `None` when
+/// there is none. It blocks on the disk, so it runs on a blocking thread.
+pub(super) fn read(path: &Path, key: &str) -> io::Result<Option<Lookup>> {
+    let file = match dir::open_for_reading(path) {
+        Ok(file) => file,
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok(None),
+        // `O_NOFOLLOW` refuses a symlink (with an error that differs between systems).
+        Err(error) => {
+            return match fs::symlink_metadata(path) {
+                Ok(meta) if meta.file_type().is_symlink() => {
+                    Ok(Some(Lookup::Corrupt("a symbolic link")))
+                }
+                _ => Err(error),
+            };
+        }
     };
-    let Ok(header) = serde_json::from_slice::<Header>(&bytes[..end]) else {
-        return Lookup::Corrupt("an unreadable header");
+    if !file.metadata()?.is_file() {
+        return Ok(Some(Lookup::Corrupt("something other than a regular file")));
+    }
+    parse(io::BufReader::new(file), key).map(Some)
+}
+
+/// An entry of `key` read from `reader`: the header line, then at most the body length it
+/// declares (and one byte more, to tell a longer body).
+fn parse(mut reader: impl BufRead, key: &str) -> io::Result<Lookup> {
+    let mut line = Vec::new();
+    (&mut reader)
+        .take(MAX_HEADER_BYTES as u64)
+        .read_until(b'\n', &mut line)?;
+    if line.pop() != Some(b'\n') {
+        return Ok(Lookup::Corrupt("no header line"));
+    }
+    let Ok(header) = serde_json::from_slice::<Header>(&line) else {
+        return Ok(Lookup::Corrupt("an unreadable header"));
     };
     if header.key != key {
-        return Lookup::Corrupt("the entry of another key");
+        return Ok(Lookup::Corrupt("the entry of another key"));
     }
-    let body = bytes.split_off(end + 1);
+    if header.bytes > MAX_BODY_BYTES {
+        return Ok(Lookup::Corrupt("a declared length over any page's"));
+    }
+    let mut body = Vec::new();
+    reader
+        .take(header.bytes.saturating_add(1))
+        .read_to_end(&mut body)?;
     if body.len() as u64 != header.bytes {
-        return Lookup::Corrupt("a body of the wrong length");
+        return Ok(Lookup::Corrupt("a body of the wrong length"));
     }
     if sha256_hex(&body) != header.sha256 {
-        return Lookup::Corrupt("a body whose SHA-256 does not match");
+        return Ok(Lookup::Corrupt("a body whose SHA-256 does not match"));
     }
-    Lookup::Found(Entry {
+    Ok(Lookup::Found(Entry {
         stored_ms: header.stored_ms,
         is_final: header.is_final,
         body,
-    })
+    }))
 }
 
 /// Writes the entry of `key` into the cache directory `dir`: staged in a private file of
@@ -142,11 +157,7 @@ pub(super) fn write(
     let mut header = serde_json::to_vec(&header).map_err(io::Error::other)?;
     header.push(b'\n');
     let target = path(dir, key);
-    let staged = dir.join(STAGING_DIR).join(format!(
-        "page.{}-{:016x}",
-        std::process::id(),
-        fastrand::u64(..)
-    ));
+    let staged = staging::path(dir, "page");
     let attempt = || -> io::Result<()> {
         let mut file = dir::private_file().open(&staged)?;
         let written = file
@@ -184,6 +195,29 @@ pub(super) fn count(dir: &Path) -> io::Result<u64> {
     Ok(entries)
 }
 
+/// Removes the entries of the cache directory `dir`: how many were removed, and those that
+/// could not be, with why. Only entry-named files are touched (never a directory).
+pub(super) fn remove_entries(dir: &Path) -> io::Result<(u64, Vec<(PathBuf, io::Error)>)> {
+    let pages = match fs::read_dir(dir.join(PAGES_DIR)) {
+        Err(error) if error.kind() == io::ErrorKind::NotFound => return Ok((0, Vec::new())),
+        other => other?,
+    };
+    let (mut removed, mut failed) = (0, Vec::new());
+    for entry in pages {
+        let entry = entry?;
+        if !entry.file_name().to_str().is_some_and(is_entry_name) || entry.file_type()?.is_dir() {
+            continue;
+        }
+        match fs::remove_file(entry.path()) {
+            Ok(()) => removed += 1,
+            // Removed meanwhile, by another `clear` or a reader discarding it.
+            Err(error) if error.kind() == io::ErrorKind::NotFound => {}
+            Err(error) => failed.push((entry.path(), error)),
+        }
+    }
+    Ok((removed, failed))
+}
+
 fn sha256_hex(bytes: &[u8]) -> String {
     const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut hex = String::with_capacity(64);
@@ -213,15 +247,17 @@ mod tests {
     fn an_entry_reads_back_as_written() {
         let dir = setup();
         entry(dir.path());
-        let file = open(&path(dir.path(), "k")).unwrap().expect("the entry");
-        match read_entry(file, "k").unwrap() {
+        match read(&path(dir.path(), "k"), "k")
+            .unwrap()
+            .expect("the entry")
+        {
             Lookup::Found(found) => {
                 assert_eq!((found.stored_ms, found.is_final), (7, true));
                 assert_eq!(found.body, b"{\"code\":0}");
             }
             other => panic!("{other:?}"),
         }
-        assert!(open(&path(dir.path(), "j")).unwrap().is_none());
+        assert!(read(&path(dir.path(), "j"), "j").unwrap().is_none());
         assert_eq!(
             fs::read_dir(dir.path().join(STAGING_DIR)).unwrap().count(),
             0
@@ -247,13 +283,44 @@ mod tests {
         ];
         for (bytes, reason) in cases {
             assert!(
-                matches!(parse(bytes.to_vec(), "k"), Lookup::Corrupt(r) if r == reason),
+                matches!(parse(bytes, "k").unwrap(), Lookup::Corrupt(r) if r == reason),
                 "{reason}"
             );
         }
         assert!(matches!(
-            parse(intact, "another key"),
+            parse(&intact[..], "another key").unwrap(),
             Lookup::Corrupt("the entry of another key")
+        ));
+    }
+
+    #[test]
+    fn an_entry_is_never_read_past_its_declared_length() {
+        let dir = setup();
+        let intact = entry(dir.path());
+        let header_end = intact.iter().position(|&b| b == b'\n').unwrap() + 1;
+        // An endless body: read past the declared length, this would never end.
+        let endless = (&intact[..header_end]).chain(io::repeat(b'x'));
+        assert!(matches!(
+            parse(io::BufReader::new(endless), "k").unwrap(),
+            Lookup::Corrupt("a body of the wrong length")
+        ));
+        let header = String::from_utf8(intact[..header_end].to_vec()).unwrap();
+        let huge = header.replace(
+            "\"bytes\":10,",
+            &format!("\"bytes\":{},", MAX_BODY_BYTES + 1),
+        );
+        assert_ne!(huge, header);
+        assert!(matches!(
+            parse(
+                io::BufReader::new(huge.as_bytes().chain(io::repeat(b'x'))),
+                "k"
+            )
+            .unwrap(),
+            Lookup::Corrupt("a declared length over any page's")
+        ));
+        assert!(matches!(
+            parse(io::BufReader::new(io::repeat(b'x')), "k").unwrap(),
+            Lookup::Corrupt("no header line")
         ));
     }
 
