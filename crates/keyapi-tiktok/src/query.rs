@@ -22,6 +22,7 @@ pub const MAX_PAGE_SIZE: u8 = 10;
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RankField {
     /// Ranked by views in the period (`1 = total_views_cnt`).
     Views,
@@ -86,6 +87,7 @@ impl RankField {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Period {
     /// One day (`1 = 日榜`).
     Daily,

@@ -44,6 +44,7 @@ pub use video::{
 
 /// One page of a ranking, as returned by [`Client::video_ranking_page`](crate::Client::video_ranking_page).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Page {
     /// The page number asked for.
     pub page: u32,
