@@ -5,6 +5,8 @@
 
 mod provenance;
 mod regenerate;
+#[cfg(test)]
+mod semver;
 mod spec;
 mod spec_diff;
 mod surface;

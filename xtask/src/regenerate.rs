@@ -268,6 +268,27 @@ mod tests {
         );
     }
 
+    /// The generated half of the semver test (the other half, in `semver.rs`, shows no
+    /// generated type is reachable from `keyapi-tiktok`'s public API): a new optional
+    /// response property only adds a field to a generated type.
+    #[test]
+    fn a_new_optional_response_property_only_adds_a_generated_field() {
+        let temp = mutated_root(
+            "                        duration:\n                          type: integer\n",
+            concat!(
+                "                        duration:\n                          type: integer\n",
+                "                        share_url:\n                          type: string\n",
+            ),
+        );
+        let current = generate(&project_root()).unwrap();
+        let fresh = generate(temp.path()).unwrap();
+        assert_eq!(
+            surface_summary(&current, &fresh),
+            "public surface changes:\n  - type RankedVideo: field share_url added \
+             (Option<String>)"
+        );
+    }
+
     #[test]
     fn a_response_property_retyped_in_the_spec_is_named() {
         let temp = mutated_root(
