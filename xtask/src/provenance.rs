@@ -35,12 +35,12 @@ impl Provenance {
     /// (the one this task was built with: CI runs it `--locked`).
     pub(crate) fn of(root: &Path) -> Result<Provenance> {
         let sha256 = |file: &str| -> Result<String> {
-            let bytes = std::fs::read(root.join(file))
-                .with_context(|| format!("cannot read {file}"))?;
+            let bytes =
+                std::fs::read(root.join(file)).with_context(|| format!("cannot read {file}"))?;
             Ok(format!("{:x}", Sha256::digest(bytes)))
         };
-        let lock = std::fs::read_to_string(root.join("Cargo.lock"))
-            .context("cannot read Cargo.lock")?;
+        let lock =
+            std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
         Ok(Provenance {
             spec_sha256: sha256(UPSTREAM)?,
             patches_sha256: sha256(PATCHES)?,
@@ -108,7 +108,10 @@ fn locked_version(lock: &str, name: &str) -> Result<String> {
     match found.as_slice() {
         [version] => Ok(version.clone()),
         [] => bail!("Cargo.lock pins no version of {name}"),
-        _ => bail!("Cargo.lock pins {name} more than once: {}", found.join(", ")),
+        _ => bail!(
+            "Cargo.lock pins {name} more than once: {}",
+            found.join(", ")
+        ),
     }
 }
 

@@ -82,9 +82,9 @@ fn check_items(items: &[Item], found: &mut Vec<String>) {
 }
 
 fn is_test_only(attrs: &[syn::Attribute]) -> bool {
-    attrs
-        .iter()
-        .any(|attr| attr.path().is_ident("cfg") && attr.to_token_stream().to_string().contains("test"))
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("cfg") && attr.to_token_stream().to_string().contains("test")
+    })
 }
 
 fn names_generated(tokens: TokenStream) -> bool {

@@ -8,8 +8,8 @@ use crate::common::{
 };
 use jiff::Timestamp;
 use keyapi_tiktok::{
-    FieldIssue, HistoryTotals, MediaUrl, Page, Period, RankField, RankedVideo,
-    Region, SalesMethod, VideoRankingQuery,
+    FieldIssue, HistoryTotals, MediaUrl, Page, Period, RankField, RankedVideo, Region, SalesMethod,
+    VideoRankingQuery,
 };
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{header, method, path};
@@ -169,10 +169,14 @@ async fn the_spec_example_item_has_every_stringly_field_typed() {
     assert_eq!(video.nick_name, Some("ﾌひﾚﾉの".into()));
     assert_eq!(video.region, Some("US".into()));
     assert_eq!(video.category, Some("Other".into()));
-    assert_eq!(video.description, Some(
-            "W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ".into()
-        ));
-    assert_eq!(video.created_at, Some(Timestamp::from_second(1_769_838_405).expect("in range")));
+    assert_eq!(
+        video.description,
+        Some("W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ".into())
+    );
+    assert_eq!(
+        video.created_at,
+        Some(Timestamp::from_second(1_769_838_405).expect("in range"))
+    );
     assert_eq!(video.duration_secs, Some(15));
     assert_eq!(video.created_by_ai, Some(false));
     assert_eq!(video.sales_method, Some(SalesMethod::Video));
@@ -191,12 +195,18 @@ async fn the_spec_example_item_has_every_stringly_field_typed() {
             .collect::<Vec<_>>(),
         [("601450", "Beauty & Personal Care")]
     );
-    assert_eq!(video.cover_url, url(
+    assert_eq!(
+        video.cover_url,
+        url(
             "https://echosell-images.tos-ap-southeast-1.volces.com/video-cover/422/7601397977986501919.jpg"
-        ));
-    assert_eq!(video.avatar_url, url(
+        )
+    );
+    assert_eq!(
+        video.avatar_url,
+        url(
             "https://echosell-images.tos-ap-southeast-1.volces.com/user-avatar/853/MS4wLjABAAAAJN3v63JkTkZW72ae9hb2Wlb70uzhU8H3AZEKxIVTg38lwBGTx0tSNH7IBcrocdKd.jpg"
-        ));
+        )
+    );
     assert_eq!(video.history, HistoryTotals::default());
     assert_eq!(video.extra, Map::new());
     assert_eq!(video.issues, Vec::new());
