@@ -246,9 +246,16 @@ mod tests {
         temp
     }
 
+    /// What regenerate says of the public surface when `from` becomes `to` in the spec.
+    fn summary_of_mutation(from: &str, to: &str) -> String {
+        let temp = mutated_root(from, to);
+        let current = generate(&project_root()).unwrap();
+        surface_summary(&current, &generate(temp.path()).unwrap())
+    }
+
     #[test]
     fn a_required_parameter_added_to_the_spec_is_named() {
-        let temp = mutated_root(
+        let summary = summary_of_mutation(
             "        - name: page_num\n",
             concat!(
                 "        - name: seller_id\n",
@@ -259,10 +266,8 @@ mod tests {
                 "        - name: page_num\n",
             ),
         );
-        let current = generate(&project_root()).unwrap();
-        let fresh = generate(temp.path()).unwrap();
         assert_eq!(
-            surface_summary(&current, &fresh),
+            summary,
             "public surface changes:\n  - operation get_api_v3_echotik_video_ranklist: \
              parameter seller_id added (&'a str)"
         );
@@ -273,17 +278,15 @@ mod tests {
     /// response property only adds a field to a generated type.
     #[test]
     fn a_new_optional_response_property_only_adds_a_generated_field() {
-        let temp = mutated_root(
+        let summary = summary_of_mutation(
             "                        duration:\n                          type: integer\n",
             concat!(
                 "                        duration:\n                          type: integer\n",
                 "                        share_url:\n                          type: string\n",
             ),
         );
-        let current = generate(&project_root()).unwrap();
-        let fresh = generate(temp.path()).unwrap();
         assert_eq!(
-            surface_summary(&current, &fresh),
+            summary,
             "public surface changes:\n  - type RankedVideo: field share_url added \
              (Option<String>)"
         );

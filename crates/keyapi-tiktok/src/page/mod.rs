@@ -60,7 +60,9 @@ impl Page {
     /// Whether this page ends the ranking (it is shorter than the page size).
     ///
     /// ```
-    /// let page = keyapi_tiktok::Page { page: 1, page_size: 10, request_id: None, items: vec![] };
+    /// # let page = keyapi_tiktok::__doc_example_page();
+    /// // One video on a page of 10: no page follows.
+    /// assert_eq!((page.items.len(), page.page_size), (1, 10));
     /// assert!(page.is_last());
     /// ```
     pub fn is_last(&self) -> bool {
