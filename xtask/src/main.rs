@@ -3,7 +3,10 @@
 //! One module per task. `regenerate` finds its files from the workspace root, so it
 //! behaves the same from any directory; `spec-diff` takes its two paths as given.
 
+mod provenance;
 mod regenerate;
+#[cfg(test)]
+mod semver;
 mod spec;
 mod spec_diff;
 mod surface;
@@ -16,7 +19,9 @@ pub(crate) const USAGE: &str = "\
 usage: cargo xtask <task>
 
 tasks:
-  regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/;
+  regenerate [--check]   write crates/keyapi-tiktok-openapi/src/generated.rs from spec/,
+                         and what produced it (spec and patches SHA-256, progenitor
+                         version) in src/provenance.rs and the crate's Cargo.toml;
                          with --check, write nothing, print a diff and fail when stale
   spec-diff [--format text|json|markdown|github] [--fail-on breaking|additive|never] OLD NEW
                          compare two versions of the OpenAPI document (YAML or JSON), one

@@ -10,6 +10,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 
+use crate::provenance::{self, Provenance};
 use crate::{project_root, spec, surface};
 
 /// Where the generated client module lives, relative to the workspace root.
@@ -21,9 +22,9 @@ const HEADER: &str = "\
 
 ";
 
-/// What `run` does with the freshly generated code.
+/// What `run` does with the freshly generated code and provenance.
 pub(crate) enum Mode {
-    /// Write it to [`GENERATED`].
+    /// Write it to [`GENERATED`], and its provenance beside it.
     Write,
     /// Write nothing; print a diff and report failure when the checked-in file differs.
     Check,
@@ -32,30 +33,75 @@ pub(crate) enum Mode {
 /// Runs the task; `Ok(false)` means the check found a stale file. When the generated
 /// file changes (or would), says what changed in its public surface.
 pub(crate) fn run(mode: Mode) -> Result<bool> {
-    let root = project_root();
-    let fresh = generate(&root)?;
-    let path = root.join(GENERATED);
-    let current = read_current(&path)?;
-    if current == fresh {
-        crate::say(&format!("{GENERATED} is up to date with spec/"));
-        return Ok(true);
-    }
-    let summary = surface_summary(&current, &fresh);
-    match mode {
-        Mode::Write => {
-            std::fs::write(&path, &fresh)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            crate::say(&format!("wrote {GENERATED}\n{summary}"));
-            Ok(true)
+    run_in(&project_root(), mode)
+}
+
+/// [`run`] on the checkout at `root`.
+fn run_in(root: &Path, mode: Mode) -> Result<bool> {
+    let mut all_fresh = true;
+    for Output {
+        file,
+        current,
+        fresh,
+    } in outputs(root)?
+    {
+        if current == fresh {
+            crate::say(&format!("{file} is up to date with spec/"));
+            continue;
         }
-        Mode::Check => {
-            crate::print_out(&format!("{}\n", diff(&current, &fresh)));
-            crate::say(&format!(
-                "{GENERATED} is stale: run `cargo xtask regenerate` and commit the result\n{summary}"
-            ));
-            Ok(false)
+        let summary = if file == GENERATED {
+            format!("\n{}", surface_summary(&current, &fresh))
+        } else {
+            String::new()
+        };
+        match mode {
+            Mode::Write => {
+                let path = root.join(file);
+                std::fs::write(&path, &fresh)
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                crate::say(&format!("wrote {file}{summary}"));
+            }
+            Mode::Check => {
+                crate::print_out(&format!("{}\n", diff(file, &current, &fresh)));
+                crate::say(&format!(
+                    "{file} is stale: run `cargo xtask regenerate` and commit the result{summary}"
+                ));
+                all_fresh = false;
+            }
         }
     }
+    Ok(all_fresh)
+}
+
+/// A file this task writes: what is checked in and what it should hold.
+struct Output {
+    file: &'static str,
+    current: String,
+    fresh: String,
+}
+
+/// Every file this task writes under `root`: the generated code, then its provenance (the
+/// constants and the manifest table).
+fn outputs(root: &Path) -> Result<Vec<Output>> {
+    let provenance = Provenance::of(root)?;
+    let manifest = read_current(&root.join(provenance::MANIFEST))?;
+    Ok(vec![
+        Output {
+            file: GENERATED,
+            current: read_current(&root.join(GENERATED))?,
+            fresh: generate(root)?,
+        },
+        Output {
+            file: provenance::MODULE,
+            current: read_current(&root.join(provenance::MODULE))?,
+            fresh: provenance.module(),
+        },
+        Output {
+            file: provenance::MANIFEST,
+            fresh: provenance.manifest(&manifest),
+            current: manifest,
+        },
+    ])
 }
 
 /// What changed in the public surface from `current` to `fresh`, for a reader.
@@ -95,14 +141,14 @@ fn read_current(path: &Path) -> Result<String> {
     }
 }
 
-/// A unified diff from the checked-in file to `fresh`.
-fn diff(current: &str, fresh: &str) -> String {
+/// A unified diff from the checked-in `file` to `fresh`.
+fn diff(file: &str, current: &str, fresh: &str) -> String {
     similar::TextDiff::from_lines(current, fresh)
         .unified_diff()
         .context_radius(3)
         .header(
-            &format!("a/{GENERATED} (checked in)"),
-            &format!("b/{GENERATED} (from spec/)"),
+            &format!("a/{file} (checked in)"),
+            &format!("b/{file} (from spec/)"),
         )
         .to_string()
 }
@@ -110,20 +156,69 @@ fn diff(current: &str, fresh: &str) -> String {
 #[cfg(test)]
 mod tests {
     use keyapi_tiktok_spec::UPSTREAM;
+    use sha2::Digest;
 
     use super::*;
 
-    /// Plain `cargo test` catches a stale generated file, with the same diff as `--check`.
+    /// Plain `cargo test` catches a stale generated file or provenance, with the same diff
+    /// as `--check`.
     #[test]
     fn generated_code_is_fresh() {
+        for output in outputs(&project_root()).expect("the vendored spec generates") {
+            if output.current != output.fresh {
+                panic!(
+                    "{} is stale: run `cargo xtask regenerate`\n{}",
+                    output.file,
+                    diff(output.file, &output.current, &output.fresh)
+                );
+            }
+        }
+    }
+
+    /// A copy of every file the task reads or writes, in a temporary root.
+    fn copied_checkout() -> tempfile::TempDir {
+        let temp = tempfile::tempdir().unwrap();
         let root = project_root();
-        let fresh = generate(&root).expect("the vendored spec generates");
-        let current = read_current(&root.join(GENERATED)).expect("the generated file is readable");
-        if current != fresh {
-            panic!(
-                "{GENERATED} is stale: run `cargo xtask regenerate`\n{}",
-                diff(&current, &fresh)
-            );
+        let files = [
+            UPSTREAM,
+            spec::PATCHES,
+            "Cargo.lock",
+            GENERATED,
+            provenance::MODULE,
+            provenance::MANIFEST,
+        ];
+        for file in files {
+            let to = temp.path().join(file);
+            std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+            std::fs::copy(root.join(file), to).unwrap();
+        }
+        temp
+    }
+
+    #[test]
+    fn recorded_hashes_are_stale_when_only_the_patches_change_until_regenerated() {
+        let temp = copied_checkout();
+        let root = temp.path();
+        assert!(run_in(root, Mode::Check).unwrap(), "the copy starts fresh");
+
+        // Same patches, so the same code, but different bytes.
+        let patches = root.join(spec::PATCHES);
+        let mut text = std::fs::read_to_string(&patches).unwrap();
+        text.push_str("# reworded\n");
+        std::fs::write(&patches, &text).unwrap();
+        let generated = std::fs::read_to_string(root.join(GENERATED)).unwrap();
+        assert_eq!(generate(root).unwrap(), generated, "the code is unchanged");
+        assert!(
+            !run_in(root, Mode::Check).unwrap(),
+            "--check fails on the stale hash"
+        );
+
+        assert!(run_in(root, Mode::Write).unwrap());
+        assert!(run_in(root, Mode::Check).unwrap(), "fresh once regenerated");
+        let hash = format!("{:x}", sha2::Sha256::digest(text.as_bytes()));
+        for file in [provenance::MODULE, provenance::MANIFEST] {
+            let written = std::fs::read_to_string(root.join(file)).unwrap();
+            assert!(written.contains(&hash), "{file} records {hash}:\n{written}");
         }
     }
 
@@ -151,9 +246,16 @@ mod tests {
         temp
     }
 
+    /// What regenerate says of the public surface when `from` becomes `to` in the spec.
+    fn summary_of_mutation(from: &str, to: &str) -> String {
+        let temp = mutated_root(from, to);
+        let current = generate(&project_root()).unwrap();
+        surface_summary(&current, &generate(temp.path()).unwrap())
+    }
+
     #[test]
     fn a_required_parameter_added_to_the_spec_is_named() {
-        let temp = mutated_root(
+        let summary = summary_of_mutation(
             "        - name: page_num\n",
             concat!(
                 "        - name: seller_id\n",
@@ -164,12 +266,29 @@ mod tests {
                 "        - name: page_num\n",
             ),
         );
-        let current = generate(&project_root()).unwrap();
-        let fresh = generate(temp.path()).unwrap();
         assert_eq!(
-            surface_summary(&current, &fresh),
+            summary,
             "public surface changes:\n  - operation get_api_v3_echotik_video_ranklist: \
              parameter seller_id added (&'a str)"
+        );
+    }
+
+    /// The generated half of the semver test (the other half, in `semver.rs`, shows no
+    /// generated type is reachable from `keyapi-tiktok`'s public API): a new optional
+    /// response property only adds a field to a generated type.
+    #[test]
+    fn a_new_optional_response_property_only_adds_a_generated_field() {
+        let summary = summary_of_mutation(
+            "                        duration:\n                          type: integer\n",
+            concat!(
+                "                        duration:\n                          type: integer\n",
+                "                        share_url:\n                          type: string\n",
+            ),
+        );
+        assert_eq!(
+            summary,
+            "public surface changes:\n  - type RankedVideo: field share_url added \
+             (Option<String>)"
         );
     }
 

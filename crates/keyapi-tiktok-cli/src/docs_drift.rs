@@ -1,13 +1,11 @@
 //! Tests that the documentation of the record fields cannot drift from the code: the
-//! field list in `videos --help`, the CSV columns, `RankedVideo::FIELDS` and the field
-//! table in the library's README (`crates/keyapi-tiktok/README.md`) must agree.
+//! field list in `videos --help`, the CSV columns and `RankedVideo::FIELDS` must agree
+//! (the library's own tests hold its README's field table to `RankedVideo::FIELDS`).
 
 use keyapi_tiktok::RankedVideo;
 
 use crate::args::VIDEOS_AFTER_HELP;
 use crate::output::CSV_COLUMNS;
-
-const README: &str = include_str!("../../keyapi-tiktok/README.md");
 
 /// The record field a `FIELDS` entry ends up in: `history.views` → `history_views`.
 fn record_field(field: &str) -> String {
@@ -25,24 +23,6 @@ fn fields_in_help() -> Vec<String> {
     let list = &list[..list.find(".\n").expect("a full stop ends the list")];
     list.split(',')
         .map(|field| field.trim().to_owned())
-        .collect()
-}
-
-/// The README's field table: (upstream name, `RankedVideo` field) for each row.
-fn readme_table() -> Vec<(String, String)> {
-    let start = README
-        .find("| upstream | `RankedVideo` | type |")
-        .expect("the README has the field table");
-    README[start..]
-        .lines()
-        .skip(2)
-        .take_while(|line| line.starts_with('|'))
-        .filter_map(|row| {
-            let cells: Vec<&str> = row.split('|').map(str::trim).collect();
-            // The first `code` span of a cell, else its text ("anything else").
-            let first_code = |cell: &str| Some(cell.split('`').nth(1).unwrap_or(cell).to_owned());
-            Some((first_code(cells.get(1)?)?, first_code(cells.get(2)?)?))
-        })
         .collect()
 }
 
@@ -64,24 +44,4 @@ fn every_mapped_upstream_field_has_a_csv_column() {
             mapping.field
         );
     }
-}
-
-#[test]
-fn the_readme_field_table_is_fields_row_for_row() {
-    let mut expected: Vec<(String, String)> = RankedVideo::FIELDS
-        .iter()
-        .map(|m| (m.wire.to_owned(), m.field.to_owned()))
-        .collect();
-    let mut table = readme_table();
-    // The last row is the catch-all: `extra`, for anything else.
-    assert_eq!(
-        table.pop().map(|(_, field)| field).as_deref(),
-        Some("extra")
-    );
-    table.sort();
-    expected.sort();
-    assert_eq!(
-        table, expected,
-        "README.md's field table vs RankedVideo::FIELDS"
-    );
 }

@@ -3,6 +3,11 @@
 //!
 //! Everything in [`generated`] comes from `spec/upstream.openapi.yaml` with
 //! `spec/patches.yaml` applied, by `cargo xtask regenerate`; CI fails when it is stale.
+//! The same task records what produced it: [`SPEC_SHA256`], [`PATCHES_SHA256`] and
+//! [`PROGENITOR_VERSION`] (also `[package.metadata.keyapi-tiktok]` in the manifest).
+//!
+//! Generated code is not bound by semver: any change to this crate's API is a breaking
+//! release, and `keyapi-tiktok` depends on an exact (`=`) version of it.
 //! Most users want the `keyapi-tiktok` crate, which wraps this one with typed queries,
 //! typed items, typed errors, retries and pagination.
 //!
@@ -21,6 +26,8 @@
 #[rustfmt::skip]
 #[allow(missing_docs, unreachable_pub, clippy::all)]
 pub mod generated;
+#[rustfmt::skip]
+mod provenance;
 
 use std::future::Future;
 use std::pin::Pin;
@@ -31,6 +38,7 @@ use bytes::Bytes;
 pub use generated::*;
 use http_body::{Body as HttpBody, Frame, SizeHint};
 use progenitor_client::{ClientHooks, OperationInfo};
+pub use provenance::{PATCHES_SHA256, PROGENITOR_VERSION, SPEC_SHA256};
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, CONTENT_LENGTH, HeaderMap, HeaderValue};
 

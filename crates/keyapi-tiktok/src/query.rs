@@ -27,6 +27,7 @@ const EARLIEST_CALENDAR: Offset = Offset::constant(14);
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum RankField {
     /// Ranked by views in the period (`1 = total_views_cnt`).
     Views,
@@ -91,6 +92,7 @@ impl RankField {
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Period {
     /// One day (`1 = 日榜`).
     Daily,

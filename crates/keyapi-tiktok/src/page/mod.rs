@@ -43,6 +43,7 @@ pub use video::{
 
 /// One page of a ranking, as returned by [`Client::video_ranking_page`](crate::Client::video_ranking_page).
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct Page {
     /// The page number asked for.
     pub page: u32,
@@ -58,7 +59,9 @@ impl Page {
     /// Whether this page ends the ranking (it is shorter than the page size).
     ///
     /// ```
-    /// let page = keyapi_tiktok::Page { page: 1, page_size: 10, request_id: None, items: vec![] };
+    /// # let page = keyapi_tiktok::__doc_example_page();
+    /// // One video on a page of 10: no page follows.
+    /// assert_eq!((page.items.len(), page.page_size), (1, 10));
     /// assert!(page.is_last());
     /// ```
     pub fn is_last(&self) -> bool {

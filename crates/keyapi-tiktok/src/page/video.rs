@@ -14,6 +14,7 @@ use url::Url;
 /// are in [`history`](RankedVideo::history). A value that cannot be read leaves its field
 /// empty and adds an entry to [`issues`](RankedVideo::issues) instead of failing the page.
 #[derive(Clone, Debug, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct RankedVideo {
     /// Position in the ranking, from 1, derived from the page and the position on it.
     pub rank: u64,
@@ -90,6 +91,7 @@ impl RankedVideo {
 
 /// All-time totals sent beside the period counts (undocumented upstream; `None` when absent).
 #[derive(Clone, Debug, Default, PartialEq, Serialize)]
+#[non_exhaustive]
 pub struct HistoryTotals {
     /// `total_views_history_cnt`.
     pub views: Option<u64>,
@@ -115,6 +117,7 @@ pub struct HistoryTotals {
 /// assert_eq!(SalesMethod::from_code(7).as_str(), "unknown");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum SalesMethod {
     /// `0`: no sales.
     NoSales,
@@ -278,6 +281,7 @@ impl From<MediaUrl> for String {
 /// assert_eq!((category.id.as_str(), category.name.as_str()), ("601450", "Beauty & Personal Care"));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
+#[non_exhaustive]
 pub struct ProductCategory {
     /// `category_id`.
     pub id: String,

@@ -12,5 +12,6 @@ mod hostile_upstream;
 mod own_http_client;
 mod properties;
 mod query_and_items;
+mod readme;
 mod retries_and_paging;
 mod safe_configuration;

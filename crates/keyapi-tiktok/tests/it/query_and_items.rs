@@ -8,8 +8,8 @@ use crate::common::{
 };
 use jiff::Timestamp;
 use keyapi_tiktok::{
-    FieldIssue, HistoryTotals, MediaUrl, Page, Period, ProductCategory, RankField, RankedVideo,
-    Region, SalesMethod, VideoRankingQuery,
+    FieldIssue, HistoryTotals, MediaUrl, Page, Period, RankField, RankedVideo, Region, SalesMethod,
+    VideoRankingQuery,
 };
 use serde_json::{Map, Value, json};
 use wiremock::matchers::{header, method, path};
@@ -154,54 +154,62 @@ async fn the_spec_example_item_has_every_stringly_field_typed() {
         (3, 10, Some("b9ff3078-0b12-45b5-8b00-b7017ed18713"))
     );
     assert_eq!(page.items.len(), 1);
-    let mut video = page.items.remove(0);
+    let video = page.items.remove(0);
     assert_eq!(ids(&video), ["1729436418527695003"]);
     assert_eq!(
         video.video_url(),
         "https://www.tiktok.com/@iamjuliocr/video/7601397977986501919"
     );
-    video.product_ids.clear();
     let url = |s: &str| Some(MediaUrl::new(s).expect("a URL"));
+    // Field by field: `RankedVideo` is `#[non_exhaustive]`, so no literal outside the crate.
+    assert_eq!(video.rank, 21);
+    assert_eq!(video.video_id, "7601397977986501919");
+    assert_eq!(video.user_id, Some("6633792625097490438".into()));
+    assert_eq!(video.unique_id, Some("iamjuliocr".into()));
+    assert_eq!(video.nick_name, Some("ﾌひﾚﾉの".into()));
+    assert_eq!(video.region, Some("US".into()));
+    assert_eq!(video.category, Some("Other".into()));
     assert_eq!(
-        video,
-        RankedVideo {
-            rank: 21,
-            video_id: "7601397977986501919".into(),
-            user_id: Some("6633792625097490438".into()),
-            unique_id: Some("iamjuliocr".into()),
-            nick_name: Some("ﾌひﾚﾉの".into()),
-            region: Some("US".into()),
-            category: Some("Other".into()),
-            description: Some(
-                "W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ".into()
-            ),
-            created_at: Some(Timestamp::from_second(1_769_838_405).expect("in range")),
-            duration_secs: Some(15),
-            created_by_ai: Some(false),
-            sales_method: Some(SalesMethod::Video),
-            views: Some(0),
-            likes: Some(0),
-            comments: Some(0),
-            shares: Some(0),
-            favorites: Some(0),
-            units_sold: Some(5508),
-            gmv: Some(44613.0),
-            product_ids: Vec::new(),
-            product_categories: vec![ProductCategory {
-                id: "601450".into(),
-                name: "Beauty & Personal Care".into(),
-            }],
-            cover_url: url(
-                "https://echosell-images.tos-ap-southeast-1.volces.com/video-cover/422/7601397977986501919.jpg"
-            ),
-            avatar_url: url(
-                "https://echosell-images.tos-ap-southeast-1.volces.com/user-avatar/853/MS4wLjABAAAAJN3v63JkTkZW72ae9hb2Wlb70uzhU8H3AZEKxIVTg38lwBGTx0tSNH7IBcrocdKd.jpg"
-            ),
-            history: HistoryTotals::default(),
-            extra: Map::new(),
-            issues: Vec::new(),
-        }
+        video.description,
+        Some("W huzz magnet 🧲 #fyp #ttshopfinds #seasaltspray #level3 #barbertok ".into())
     );
+    assert_eq!(
+        video.created_at,
+        Some(Timestamp::from_second(1_769_838_405).expect("in range"))
+    );
+    assert_eq!(video.duration_secs, Some(15));
+    assert_eq!(video.created_by_ai, Some(false));
+    assert_eq!(video.sales_method, Some(SalesMethod::Video));
+    assert_eq!(video.views, Some(0));
+    assert_eq!(video.likes, Some(0));
+    assert_eq!(video.comments, Some(0));
+    assert_eq!(video.shares, Some(0));
+    assert_eq!(video.favorites, Some(0));
+    assert_eq!(video.units_sold, Some(5508));
+    assert_eq!(video.gmv, Some(44613.0));
+    assert_eq!(
+        video
+            .product_categories
+            .iter()
+            .map(|category| (category.id.as_str(), category.name.as_str()))
+            .collect::<Vec<_>>(),
+        [("601450", "Beauty & Personal Care")]
+    );
+    assert_eq!(
+        video.cover_url,
+        url(
+            "https://echosell-images.tos-ap-southeast-1.volces.com/video-cover/422/7601397977986501919.jpg"
+        )
+    );
+    assert_eq!(
+        video.avatar_url,
+        url(
+            "https://echosell-images.tos-ap-southeast-1.volces.com/user-avatar/853/MS4wLjABAAAAJN3v63JkTkZW72ae9hb2Wlb70uzhU8H3AZEKxIVTg38lwBGTx0tSNH7IBcrocdKd.jpg"
+        )
+    );
+    assert_eq!(video.history, HistoryTotals::default());
+    assert_eq!(video.extra, Map::new());
+    assert_eq!(video.issues, Vec::new());
 }
 
 #[tokio::test]
@@ -464,17 +472,26 @@ async fn unknown_fields_stay_in_extra_and_history_totals_are_typed_on_both_decod
     let drifted = with(spec_exact.clone(), json!({ "total_views_cnt": "999999" }));
     for data in [spec_exact, drifted] {
         let video = &fetch_items(vec![data]).await[0];
+        let history = &video.history;
         assert_eq!(
-            video.history,
-            HistoryTotals {
-                views: Some(123_456_789),
-                likes: Some(2_000),
-                comments: Some(30),
-                favorites: Some(40),
-                shares: Some(50),
-                units_sold: Some(6_000),
-                gmv: Some(99_999.5),
-            }
+            (
+                history.views,
+                history.likes,
+                history.comments,
+                history.favorites,
+                history.shares,
+                history.units_sold,
+                history.gmv,
+            ),
+            (
+                Some(123_456_789),
+                Some(2_000),
+                Some(30),
+                Some(40),
+                Some(50),
+                Some(6_000),
+                Some(99_999.5),
+            )
         );
         let expected = json!({
             "brand_new_field": { "nested": [1, "two"] },
