@@ -3,7 +3,8 @@
 //!
 //! An endpoint is found at its method and path; failing that, by the `operationId` it has
 //! in the vendored document, so that a renamed path is followed (and reported) rather than
-//! taken for a removal. Everything else upstream documents is listed as "not wrapped".
+//! taken for a removal. Every security scheme is kept too (how the API authenticates is
+//! no one operation's). Everything else upstream documents is listed as "not wrapped".
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -145,7 +146,7 @@ fn cut(upstream: &Value, kept: &BTreeSet<(String, String)>) -> Value {
             entry.insert(method.clone(), operation.clone());
         }
     }
-    let components = referenced_components(upstream, &paths, &document);
+    let components = referenced_components(upstream, &paths);
     document.insert("paths".to_owned(), Value::Object(paths));
     if !components.is_empty() {
         document.insert("components".to_owned(), Value::Object(components));
@@ -164,12 +165,8 @@ fn path_item_without_operations(item: &Value) -> Map<String, Value> {
 }
 
 /// The components of `upstream` that `paths` reference, directly or through other
-/// components, plus the security schemes the kept operations and the top level name.
-fn referenced_components(
-    upstream: &Value,
-    paths: &Map<String, Value>,
-    top_level: &Map<String, Value>,
-) -> Map<String, Value> {
+/// components, and every security scheme.
+fn referenced_components(upstream: &Value, paths: &Map<String, Value>) -> Map<String, Value> {
     let mut found: BTreeMap<(String, String), Value> = BTreeMap::new();
     let mut pending = Vec::new();
     for item in paths.values() {
@@ -193,15 +190,14 @@ fn referenced_components(
         collect_refs(component, &mut pending);
         found.insert((kind, name), component.clone());
     }
-    for scheme in security_scheme_names(paths, top_level) {
-        let kind = "securitySchemes".to_owned();
-        if let Some(component) = upstream
-            .get("components")
-            .and_then(|components| components.get(&kind))
-            .and_then(|schemes| schemes.get(&scheme))
-        {
-            found.insert((kind, scheme), component.clone());
-        }
+    // Every security scheme: how the API authenticates is not any one operation's.
+    for (name, scheme) in upstream
+        .pointer("/components/securitySchemes")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        found.insert(("securitySchemes".to_owned(), name.clone()), scheme.clone());
     }
     let mut components = Map::new();
     for ((kind, name), component) in found {
@@ -242,27 +238,6 @@ fn component_of(reference: &str) -> Option<(String, String)> {
     Some((unescape(kind), unescape(name)))
 }
 
-/// The security scheme names that the kept operations' and the top level's `security`
-/// requirements use.
-fn security_scheme_names(
-    paths: &Map<String, Value>,
-    top_level: &Map<String, Value>,
-) -> BTreeSet<String> {
-    let operation_requirements = paths
-        .values()
-        .filter_map(Value::as_object)
-        .flat_map(|item| item.iter())
-        .filter(|(key, _)| METHODS.contains(&key.as_str()))
-        .filter_map(|(_, operation)| operation.get("security"));
-    operation_requirements
-        .chain(top_level.get("security"))
-        .filter_map(Value::as_array)
-        .flatten()
-        .filter_map(Value::as_object)
-        .flat_map(|requirement| requirement.keys().cloned())
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use serde_json::json;
@@ -298,7 +273,7 @@ mod tests {
                     "Node": { "properties": { "next": { "$ref": "#/components/schemas/Node" } } },
                     "Unused": {},
                 },
-                "securitySchemes": { "key": { "type": "apiKey" }, "unused": {} },
+                "securitySchemes": { "key": { "type": "apiKey" }, "other": {} },
             },
         });
         let extracted = extract(&upstream, &json!({}));
@@ -310,7 +285,7 @@ mod tests {
         };
         assert_eq!(names("responses"), ["Ok"]);
         assert_eq!(names("schemas"), ["Node"]);
-        assert_eq!(names("securitySchemes"), ["key"]);
+        assert_eq!(names("securitySchemes"), ["key", "other"]);
         assert_eq!(extracted.document["security"], upstream["security"]);
     }
 }
