@@ -280,9 +280,8 @@ mod tests {
         assert_eq!(extracted.not_wrapped, ["GET /other"]);
         assert!(extracted.moved.is_empty() && extracted.missing.is_empty());
         let components = &extracted.document["components"];
-        let names = |kind: &str| -> Vec<&String> {
-            components[kind].as_object().unwrap().keys().collect()
-        };
+        let names =
+            |kind: &str| -> Vec<&String> { components[kind].as_object().unwrap().keys().collect() };
         assert_eq!(names("responses"), ["Ok"]);
         assert_eq!(names("schemas"), ["Node"]);
         assert_eq!(names("securitySchemes"), ["key", "other"]);

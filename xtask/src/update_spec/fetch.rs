@@ -95,13 +95,19 @@ mod tests {
             "http://example.invalid/doc.json: only https:// URLs are fetched"
         );
         let error = read_source("no/such/upstream.json").unwrap_err();
-        assert!(error.to_string().contains("no/such/upstream.json"), "{error}");
+        assert!(
+            error.to_string().contains("no/such/upstream.json"),
+            "{error}"
+        );
     }
 
     #[test]
     fn oversized_or_binary_bodies_are_refused() {
         assert!(text(vec![b' '; MAX_BYTES + 1], "big").is_err());
         assert!(text(vec![0xff, 0xfe], "binary").is_err());
-        assert_eq!(text(b"openapi: 3.0.1".to_vec(), "ok").unwrap(), "openapi: 3.0.1");
+        assert_eq!(
+            text(b"openapi: 3.0.1".to_vec(), "ok").unwrap(),
+            "openapi: 3.0.1"
+        );
     }
 }

@@ -86,7 +86,10 @@ impl Update<'_> {
             bump: "patch",
             why: "follows the release",
         });
-        [generated, ergonomic].into_iter().chain(followers).collect()
+        [generated, ergonomic]
+            .into_iter()
+            .chain(followers)
+            .collect()
     }
 
     /// The generated API's changes as list lines, or the reason they are unknown.
@@ -137,7 +140,8 @@ impl Update<'_> {
         let (at, insert) = match section.find("### Changed\n") {
             Some(changed) => {
                 let after_heading = heading_end + changed + "### Changed\n".len();
-                let after_blank = after_heading + usize::from(changelog[after_heading..].starts_with('\n'));
+                let after_blank =
+                    after_heading + usize::from(changelog[after_heading..].starts_with('\n'));
                 (after_blank, format!("{entry}"))
             }
             None => {
@@ -216,9 +220,14 @@ impl Update<'_> {
         for line in surface {
             body.push_str(&format!("- {}\n", markdown_escape(&clean(&line))));
         }
-        body.push_str("\n### Suggested version bumps\n\n| Crate | Bump | Why |\n| --- | --- | --- |\n");
+        body.push_str(
+            "\n### Suggested version bumps\n\n| Crate | Bump | Why |\n| --- | --- | --- |\n",
+        );
         for bump in self.bumps() {
-            body.push_str(&format!("| `{}` | {} | {} |\n", bump.krate, bump.bump, bump.why));
+            body.push_str(&format!(
+                "| `{}` | {} | {} |\n",
+                bump.krate, bump.bump, bump.why
+            ));
         }
         body.push_str(&format!("\nThe rule applied: {BUMP_RULE}\n"));
         let not_wrapped = &self.extracted.not_wrapped;

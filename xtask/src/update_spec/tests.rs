@@ -35,7 +35,8 @@ struct Checkout(tempfile::TempDir);
 impl Checkout {
     /// A copy of the real tree's files.
     fn of_the_tree() -> Checkout {
-        let files = COPIED.map(|file| std::fs::read_to_string(crate::project_root().join(file)).unwrap());
+        let files =
+            COPIED.map(|file| std::fs::read_to_string(crate::project_root().join(file)).unwrap());
         Checkout::with(&files)
     }
 
@@ -44,7 +45,11 @@ impl Checkout {
         static FILES: OnceLock<[String; 4]> = OnceLock::new();
         let files = FILES.get_or_init(|| {
             let checkout = Checkout::of_the_tree();
-            assert_eq!(checkout.run_json(&fixture()), 0, "the fixture vendors cleanly");
+            assert_eq!(
+                checkout.run_json(&fixture()),
+                0,
+                "the fixture vendors cleanly"
+            );
             checkout.files()
         });
         Checkout::with(files)
@@ -106,7 +111,9 @@ fn at<'a>(document: &'a mut Value, pointer: &str) -> &'a mut Value {
 }
 
 fn parameters(document: &mut Value) -> &mut Vec<Value> {
-    at(document, &format!("{OURS}/parameters")).as_array_mut().unwrap()
+    at(document, &format!("{OURS}/parameters"))
+        .as_array_mut()
+        .unwrap()
 }
 
 fn item_properties(document: &mut Value) -> &mut serde_json::Map<String, Value> {
@@ -127,13 +134,24 @@ fn assert_drift(upstream: &Value, status: u8, expected: &[(&str, &str)]) -> Chec
     let checkout = Checkout::at_fixture();
     let before = checkout.files();
     assert_eq!(checkout.run_json(upstream), status, "exit status");
-    assert_ne!(checkout.read(UPSTREAM), before[0], "the vendored spec was rewritten");
+    assert_ne!(
+        checkout.read(UPSTREAM),
+        before[0],
+        "the vendored spec was rewritten"
+    );
     let changelog = checkout.read(CHANGELOG);
     let body = checkout.pr_body().expect("the PR body was written");
     for (class, rule) in expected {
         let entry = format!("{class}, `{rule}`: GET ");
-        assert!(changelog.contains(&entry), "CHANGELOG names {entry}:\n{changelog}");
-        let severity = if *class == "additive" { "additive" } else { "**BREAKING**" };
+        assert!(
+            changelog.contains(&entry),
+            "CHANGELOG names {entry}:\n{changelog}"
+        );
+        let severity = if *class == "additive" {
+            "additive"
+        } else {
+            "**BREAKING**"
+        };
         let row = format!("| {severity} | `{rule}` |");
         assert!(body.contains(&row), "the PR body names {row}:\n{body}");
     }
@@ -229,7 +247,9 @@ fn a_new_required_parameter_is_breaking() {
     assert!(body.contains("parameter seller\\_id added"), "{body}");
     assert!(
         body.contains("| `keyapi-tiktok-openapi` | minor |")
-            && body.contains("| `keyapi-tiktok` | minor if `cargo semver-checks` reports a break, else patch |")
+            && body.contains(
+                "| `keyapi-tiktok` | minor if `cargo semver-checks` reports a break, else patch |"
+            )
             && body.contains("| `keyapi-tiktok-cli` | patch |"),
         "{body}"
     );
@@ -305,7 +325,10 @@ fn a_renamed_path_is_followed_by_operation_id_and_the_patches_follow_it() {
     let checkout = assert_drift(
         &upstream,
         1,
-        &[(BREAKING, "operation-removed"), (ADDITIVE, "operation-added")],
+        &[
+            (BREAKING, "operation-removed"),
+            (ADDITIVE, "operation-added"),
+        ],
     );
     let moved = format!("GET {} → GET {NEW_PATH}", VIDEO_RANKING.path);
     assert!(checkout.read(CHANGELOG).contains(&moved));
@@ -319,8 +342,10 @@ fn a_renamed_path_is_followed_by_operation_id_and_the_patches_follow_it() {
 #[test]
 fn a_patch_that_no_longer_applies_exits_2_naming_it_and_writes_nothing() {
     let upstream = drifted(|upstream| {
-        at(upstream, &format!("{OURS}/responses/400/content/application~1json/schema"))["type"] =
-            json!("array");
+        at(
+            upstream,
+            &format!("{OURS}/responses/400/content/application~1json/schema"),
+        )["type"] = json!("array");
     });
     let checkout = Checkout::at_fixture();
     let before = checkout.files();
@@ -346,7 +371,10 @@ fn an_unusable_document_exits_2_and_writes_nothing() {
     assert_eq!(checkout.run("<html>502 Bad Gateway</html>"), 2);
     assert_eq!(checkout.run("{\"openapi\": 3}"), 2);
     let without_ours = drifted(|upstream| {
-        at(upstream, "/paths").as_object_mut().unwrap().remove(VIDEO_RANKING.path);
+        at(upstream, "/paths")
+            .as_object_mut()
+            .unwrap()
+            .remove(VIDEO_RANKING.path);
     });
     assert_eq!(checkout.run_json(&without_ours), 2);
     assert_eq!(checkout.files(), before);
@@ -362,7 +390,9 @@ fn command_lines_are_parsed_and_bad_ones_named() {
         }
     );
     assert_eq!(
-        Options::parse(&["https://x/doc.json", "--pr-body", "b.md"]).unwrap().pr_body,
+        Options::parse(&["https://x/doc.json", "--pr-body", "b.md"])
+            .unwrap()
+            .pr_body,
         Some("b.md".into())
     );
     for (args, expected) in [
