@@ -25,7 +25,7 @@ pub const OPERATION_PATH: &str = VIDEO_RANKING.path;
 /// The API key the test clients send; request snapshots redact it.
 pub const TEST_API_KEY: &str = "sk-drift-test-key";
 
-/// Where the vendored, byte-for-byte upstream spec lives.
+/// Where the vendored upstream spec lives.
 pub fn spec_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
