@@ -142,7 +142,7 @@ impl Update<'_> {
                 let after_heading = heading_end + changed + "### Changed\n".len();
                 let after_blank =
                     after_heading + usize::from(changelog[after_heading..].starts_with('\n'));
-                (after_blank, format!("{entry}"))
+                (after_blank, entry)
             }
             None => {
                 let after_blank = heading_end + usize::from(section.starts_with('\n'));
@@ -248,5 +248,66 @@ fn class(change: &Change) -> &'static str {
     match change.severity {
         Severity::Breaking => "**breaking**",
         Severity::Additive => "additive",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_entry(changelog: &str) -> Result<String> {
+        let extracted = Extracted {
+            document: serde_json::Value::Null,
+            not_wrapped: Vec::new(),
+            moved: Vec::new(),
+            missing: Vec::new(),
+        };
+        let update = Update {
+            changes: &[],
+            surface: &Ok(Vec::new()),
+            extracted: &extracted,
+            old_version: "1",
+            new_version: "2",
+            old_sha256: "0123456789abcdef",
+            new_sha256: "fedcba9876543210",
+        };
+        update.changelog_with_entry(changelog)
+    }
+
+    const ENTRY: &str = "- The vendored spec follows upstream `info.version` 2 \
+        (`spec/upstream.openapi.yaml` SHA-256 `0123456789ab` → `fedcba987654`), by \
+        `cargo xtask update-spec`; no change a client can observe.\n";
+
+    #[test]
+    fn the_entry_goes_first_under_unreleased_changed() {
+        let changelog = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- a\n\n### Changed\n\n- b\n\n## [0.1.0]\n\n### Changed\n\n- c\n";
+        assert_eq!(
+            with_entry(changelog).unwrap(),
+            changelog.replacen(
+                "### Changed\n\n- b",
+                &format!("### Changed\n\n{ENTRY}- b"),
+                1
+            )
+        );
+    }
+
+    #[test]
+    fn a_changed_heading_is_added_when_unreleased_has_none() {
+        let changelog = "# Changelog\n\n## [Unreleased]\n\n### Added\n\n- a\n\n## [0.1.0]\n\n### Changed\n\n- c\n";
+        assert_eq!(
+            with_entry(changelog).unwrap(),
+            changelog.replacen(
+                "### Added",
+                &format!("### Changed\n\n{ENTRY}\n### Added"),
+                1
+            )
+        );
+        let message = with_entry("# Changelog\n\n## [0.1.0]\n")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            message.contains("no `## [Unreleased]` section"),
+            "{message}"
+        );
     }
 }
