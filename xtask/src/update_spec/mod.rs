@@ -26,8 +26,8 @@ mod tests;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::{Context, Result, bail};
-use keyapi_tiktok_spec::UPSTREAM;
+use anyhow::{Context, Result, anyhow, bail};
+use keyapi_tiktok_spec::{SpecError, UPSTREAM};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -117,13 +117,12 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
         options.source,
         extracted.not_wrapped.len()
     ));
-    if let [first, ..] = extracted.missing.as_slice() {
+    if !extracted.missing.is_empty() {
         // Vendoring a document without the operation would only fail later, less clearly.
         bail!(
-            "{}: upstream no longer documents {first}, under its path or its operationId \
-             (every other wrapped operation: {:?})",
+            "{}: upstream no longer documents {}, under its path or its operationId",
             options.source,
-            extracted.missing
+            extracted.missing.join(", ")
         );
     }
     if extracted.document == vendored {
@@ -193,10 +192,10 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
 
 /// The upstream document, once it is known to be an OpenAPI 3.0 document.
 fn load_upstream(text: &str, source: &str) -> Result<Value> {
-    let document = keyapi_tiktok_spec::parse_document(text)
-        .with_context(|| format!("{source}: not a usable upstream document"))?;
-    keyapi_tiktok_spec::to_openapi(document.clone())
-        .with_context(|| format!("{source}: not a usable upstream document"))?;
+    // The errors' own text only: their sources repeat it.
+    let unusable = |error: SpecError| anyhow!("{source}: not a usable upstream document: {error}");
+    let document = keyapi_tiktok_spec::parse_document(text).map_err(unusable)?;
+    keyapi_tiktok_spec::to_openapi(document.clone()).map_err(unusable)?;
     Ok(document)
 }
 

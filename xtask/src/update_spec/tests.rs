@@ -369,6 +369,17 @@ fn an_unusable_document_exits_2_and_writes_nothing() {
     let checkout = Checkout::at_fixture();
     let before = checkout.files();
     assert_eq!(checkout.run("<html>502 Bad Gateway</html>"), 2);
+    let options = Options {
+        source: checkout
+            .root()
+            .join("upstream.fresh.json")
+            .to_string_lossy()
+            .into_owned(),
+        pr_body: None,
+    };
+    let message = update(checkout.root(), &options).unwrap_err().to_string();
+    assert!(message.ends_with("upstream.fresh.json: not a usable upstream document: not an \
+         OpenAPI 3.0 document: invalid type: string \"<html>502 Bad Gateway</html>\", expected struct OpenAPI"), "{message}");
     assert_eq!(checkout.run("{\"openapi\": 3}"), 2);
     let without_ours = drifted(|upstream| {
         at(upstream, "/paths")
@@ -404,4 +415,37 @@ fn command_lines_are_parsed_and_bad_ones_named() {
         let message = Options::parse(args).unwrap_err().to_string();
         assert!(message.starts_with(expected), "{args:?}: {message}");
     }
+}
+
+/// The scheduled workflow runs a command line this task accepts, with a PR body, and pins
+/// create-pull-request to a full commit SHA.
+#[test]
+fn the_upstream_drift_workflow_runs_a_valid_update_spec_command_line() {
+    let workflow = crate::project_root().join(".github/workflows/upstream-drift.yml");
+    let text = std::fs::read_to_string(workflow).unwrap();
+    let command_lines: Vec<Options> = text
+        .lines()
+        .filter_map(|line| {
+            line.split_once("cargo xtask update-spec ")
+                .map(|(_, rest)| rest)
+        })
+        .map(|rest| {
+            let args: Vec<&str> = rest
+                .split_whitespace()
+                .map(|arg| arg.trim_matches('"'))
+                .collect();
+            Options::parse(&args).unwrap_or_else(|error| panic!("{rest}: {error:#}"))
+        })
+        .collect();
+    assert_eq!(command_lines.len(), 1, "{command_lines:?}");
+    assert!(command_lines[0].pr_body.is_some());
+    let pin = text
+        .split("uses: peter-evans/create-pull-request@")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the workflow uses create-pull-request");
+    assert!(
+        pin.len() == 40 && pin.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "create-pull-request is pinned to a full commit SHA, not {pin}"
+    );
 }
