@@ -70,11 +70,7 @@ pub(super) fn extract(upstream: &Value, vendored: &Value) -> Extracted {
             kept.insert((endpoint.path.to_owned(), method));
             continue;
         }
-        let operation_id = endpoint
-            .operation(vendored)
-            .and_then(|operation| operation.get("operationId"))
-            .and_then(Value::as_str);
-        let found = operation_id.and_then(|id| {
+        let found = vendored_ids(endpoint, vendored).into_iter().find_map(|id| {
             operations(upstream)
                 .find(|(_, _, operation)| {
                     operation.get("operationId").and_then(Value::as_str) == Some(id)
@@ -106,6 +102,23 @@ pub(super) fn extract(upstream: &Value, vendored: &Value) -> Extracted {
         moved,
         missing,
     }
+}
+
+/// The `operationId`s `endpoint` may have in the vendored document: the one at its path,
+/// or, when an earlier update followed a move that `WRAPPED` does not name yet, those of
+/// the vendored operations of its method at no wrapped path.
+fn vendored_ids<'a>(endpoint: &Endpoint, vendored: &'a Value) -> Vec<&'a str> {
+    let id = |operation: &'a Value| operation.get("operationId").and_then(Value::as_str);
+    if let Some(operation) = endpoint.operation(vendored) {
+        return id(operation).into_iter().collect();
+    }
+    let method = endpoint.method.to_ascii_lowercase();
+    operations(vendored)
+        .filter(|(path, operation_method, _)| {
+            *operation_method == method && !WRAPPED.iter().any(|wrapped| wrapped.path == *path)
+        })
+        .filter_map(|(_, _, operation)| id(operation))
+        .collect()
 }
 
 /// Every operation in `document`: path, method, operation object.

@@ -337,6 +337,10 @@ fn a_renamed_path_is_followed_by_operation_id_and_the_patches_follow_it() {
     assert!(patches.contains("/paths/~1v2~1tiktok~1video~1ranking/get/responses/400"));
     assert!(!patches.contains("~1v1~1tiktok~1video~1ranking~1analytics"));
     assert!(checkout.read(GENERATED).contains(NEW_PATH));
+    // Run again before `WRAPPED` follows: the vendored copy is found, nothing to do.
+    let files = checkout.files();
+    assert_eq!(checkout.run_json(&upstream), 0);
+    assert_eq!(checkout.files(), files);
 }
 
 #[test]
