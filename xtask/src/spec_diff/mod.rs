@@ -69,9 +69,10 @@ use serde_json::Value;
 use options::Options;
 use output::{NewVersion, render_as};
 
-// What `update-spec` reuses: the comparison, its text and markdown reports, and the
-// cleaning of strangers' text for its own markdown.
+// What `update-spec` reuses: the comparison, its text and markdown reports, the cleaning
+// of strangers' text for its own markdown, and the methods of a path item.
 pub(crate) use output::{clean, markdown, markdown_escape, render};
+pub(crate) use model::METHODS;
 pub(crate) use rule::Severity;
 pub(crate) use rules::{Change, diff};
 

@@ -11,10 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use keyapi_tiktok_spec::{Endpoint, WRAPPED, resolve};
 use serde_json::{Map, Value};
 
-/// The HTTP methods an OpenAPI path item can hold, in the spelling the document uses.
-const METHODS: [&str; 8] = [
-    "get", "put", "post", "delete", "options", "head", "patch", "trace",
-];
+use crate::spec_diff::METHODS;
 
 /// The top-level keys that are not copied as they are: rebuilt (`paths`, `components`) or
 /// about operations we do not wrap (`webhooks`).
