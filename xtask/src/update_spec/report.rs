@@ -200,8 +200,9 @@ impl Update<'_> {
         );
         for moved in &self.extracted.moved {
             body.push_str(&format!(
-                "**Moved**: {}. `spec/patches.yaml` now points at the new path; \
-                 update `keyapi_tiktok_spec::WRAPPED` (the drift tests name it).\n\n",
+                "**Moved**: {}. `spec/patches.yaml` now points at the new path; update the \
+                 endpoint's path in `crates/keyapi-tiktok-spec/src/endpoint.rs` (the drift \
+                 tests name it).\n\n",
                 markdown_escape(&clean(&moved.describe()))
             ));
         }
