@@ -71,8 +71,8 @@ use output::{NewVersion, render_as};
 
 // What `update-spec` reuses: the comparison, its text and markdown reports, the cleaning
 // of strangers' text for its own markdown, and the methods of a path item.
-pub(crate) use output::{clean, markdown, markdown_escape, render};
 pub(crate) use model::METHODS;
+pub(crate) use output::{clean, markdown, markdown_escape, render};
 pub(crate) use rule::Severity;
 pub(crate) use rules::{Change, diff};
 

@@ -78,7 +78,7 @@ impl Update<'_> {
             Bump {
                 krate: "keyapi-tiktok",
                 bump: "patch",
-                why: "pins the generated crate with `=`; the spec change is additive",
+                why: "pins the generated crate with `=`; no spec change is breaking",
             }
         };
         let followers = FOLLOWERS.into_iter().map(|krate| Bump {
