@@ -25,7 +25,7 @@ pub const OPERATION_PATH: &str = VIDEO_RANKING.path;
 /// The API key the test clients send; request snapshots redact it.
 pub const TEST_API_KEY: &str = "sk-drift-test-key";
 
-/// Where the vendored, byte-for-byte upstream spec lives.
+/// Where the vendored upstream spec lives.
 pub fn spec_path() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("..")
@@ -48,24 +48,45 @@ pub fn spec_openapi() -> OpenAPI {
 
 /// The `GET` operation at [`OPERATION_PATH`].
 pub fn operation(spec: &OpenAPI) -> &Operation {
-    let item = spec
-        .paths
-        .paths
-        .get(OPERATION_PATH)
-        .unwrap_or_else(|| panic!("the spec no longer has the path {OPERATION_PATH}"));
+    let missing = || missing_operation(&serde_json::to_value(spec).unwrap_or_default());
+    let item = (spec.paths.paths.get(OPERATION_PATH)).unwrap_or_else(|| panic!("{}", missing()));
     let ReferenceOr::Item(item) = item else {
         panic!("the path item of {OPERATION_PATH} is a $ref; resolve it in the helper");
     };
-    item.get
-        .as_ref()
-        .unwrap_or_else(|| panic!("the spec no longer has GET {OPERATION_PATH}"))
+    item.get.as_ref().unwrap_or_else(|| panic!("{}", missing()))
 }
 
 /// The `GET` operation at [`OPERATION_PATH`], as JSON.
 pub fn operation_json(spec: &Value) -> &Value {
     VIDEO_RANKING
         .operation(spec)
-        .unwrap_or_else(|| panic!("the spec no longer has GET {OPERATION_PATH}"))
+        .unwrap_or_else(|| panic!("{}", missing_operation(spec)))
+}
+
+/// Why `spec` has no `GET` [`OPERATION_PATH`], naming the operations it has instead with
+/// their operationIds, so that a path upstream renamed is named where the tests fail.
+pub fn missing_operation(spec: &Value) -> String {
+    let mut operations = Vec::new();
+    for (path, item) in spec["paths"].as_object().into_iter().flatten() {
+        let item = keyapi_tiktok_spec::resolve(spec, item);
+        for (method, operation) in item.as_object().into_iter().flatten() {
+            if let Some(id) = operation.get("operationId").and_then(Value::as_str) {
+                operations.push(format!(
+                    "{} {path} (operationId {id})",
+                    method.to_ascii_uppercase()
+                ));
+            }
+        }
+    }
+    let has = if operations.is_empty() {
+        "no operation with an operationId".to_owned()
+    } else {
+        operations.join(", ")
+    };
+    format!(
+        "the spec no longer has GET {OPERATION_PATH} (keyapi_tiktok_spec::VIDEO_RANKING); it has \
+         {has}. If upstream moved the operation, update VIDEO_RANKING.path to follow it"
+    )
 }
 
 /// Every HTTP status the operation declares a response for, in order.

@@ -1,7 +1,8 @@
 //! Project tasks, run as `cargo xtask <task>` (the alias lives in `.cargo/config.toml`).
 //!
-//! One module per task. `regenerate` finds its files from the workspace root, so it
-//! behaves the same from any directory; `spec-diff` takes its two paths as given.
+//! One module per task. `regenerate` and `update-spec` find their files from the workspace
+//! root, so they behave the same from any directory; `spec-diff` takes its two paths as
+//! given, and `update-spec` its SOURCE.
 
 mod provenance;
 mod regenerate;
@@ -10,6 +11,7 @@ mod semver;
 mod spec;
 mod spec_diff;
 mod surface;
+mod update_spec;
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -47,6 +49,7 @@ fn main() -> ExitCode {
         ["regenerate"] => regenerate::run(regenerate::Mode::Write),
         ["regenerate", "--check"] => regenerate::run(regenerate::Mode::Check),
         ["spec-diff", rest @ ..] => return spec_diff::main(rest),
+        ["update-spec", rest @ ..] => return update_spec::main(rest),
         ["help" | "--help" | "-h"] => {
             print_out(&format!("{USAGE}\n"));
             Ok(true)

@@ -37,7 +37,7 @@ pub(crate) fn run(mode: Mode) -> Result<bool> {
 }
 
 /// [`run`] on the checkout at `root`.
-fn run_in(root: &Path, mode: Mode) -> Result<bool> {
+pub(crate) fn run_in(root: &Path, mode: Mode) -> Result<bool> {
     let mut all_fresh = true;
     for Output {
         file,

@@ -5,7 +5,7 @@
 pub const SPEC_SHA256: &str = "39f24082b9ec50657b1db2b2471ffe9a8a5653468754a7ce596ef0431b93f36c";
 
 /// SHA-256 (lowercase hex) of the bytes of `spec/patches.yaml`, the patches applied to it first.
-pub const PATCHES_SHA256: &str = "08053587589f5af14d4b0602e2e0d261f52e0f02658e4dbaf3f675588693d4c4";
+pub const PATCHES_SHA256: &str = "4d9b3e0735b188fed8f56de538c50811c04547862f1f53d20dcea1b8daa03688";
 
 /// The version of progenitor that generated [`generated`](crate::generated).
 pub const PROGENITOR_VERSION: &str = "0.15.1";

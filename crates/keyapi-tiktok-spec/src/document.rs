@@ -7,8 +7,8 @@ use std::path::{Path, PathBuf};
 use openapiv3::{OpenAPI, ReferenceOr, Schema};
 use serde_json::Value;
 
-/// Where the vendored, byte-for-byte upstream document lives, relative to the workspace
-/// root.
+/// Where the vendored upstream document (the operations the crates wrap, as upstream
+/// publishes them) lives, relative to the workspace root.
 pub const UPSTREAM: &str = "spec/upstream.openapi.yaml";
 
 /// Why a document could not be read.

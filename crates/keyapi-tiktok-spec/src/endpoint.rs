@@ -1,5 +1,5 @@
-//! The one endpoint the crates wrap, named once: its method and path, and where its
-//! operation and parameters sit in a document.
+//! The endpoints the crates wrap, named once: their method and path, and where an
+//! operation and its parameters sit in a document.
 
 use serde_json::Value;
 
@@ -19,6 +19,14 @@ pub const VIDEO_RANKING: Endpoint = Endpoint {
     method: "GET",
     path: "/v1/tiktok/video/ranking/analytics",
 };
+
+/// Every operation the crates wrap: what `cargo xtask update-spec` keeps of upstream's
+/// document. Other operations upstream are information, never drift.
+///
+/// ```
+/// assert!(keyapi_tiktok_spec::WRAPPED.contains(&keyapi_tiktok_spec::VIDEO_RANKING));
+/// ```
+pub const WRAPPED: &[Endpoint] = &[VIDEO_RANKING];
 
 impl Endpoint {
     /// `METHOD /path`, the way reports name an operation.

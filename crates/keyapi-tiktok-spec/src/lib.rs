@@ -6,7 +6,8 @@
 //! - [`resolve`]: follows local `$ref`s.
 //! - [`documented_values`]: the coded values upstream documents in prose
 //!   (`1=日榜，2=周榜，3=月榜`, `0 (no sales), 1 (video sales)`).
-//! - [`VIDEO_RANKING`]: the one endpoint the crates wrap, its method and path.
+//! - [`VIDEO_RANKING`]: the one endpoint the crates wrap, its method and path; [`WRAPPED`]
+//!   lists every wrapped endpoint, for `cargo xtask update-spec`.
 //!
 //! ```
 //! use keyapi_tiktok_spec::{VIDEO_RANKING, parameter_values, parse_document};
@@ -32,5 +33,5 @@ mod values;
 pub use document::{
     SpecError, UPSTREAM, parse_document, read_document, resolve, resolve_schema, to_openapi,
 };
-pub use endpoint::{Endpoint, VIDEO_RANKING};
+pub use endpoint::{Endpoint, VIDEO_RANKING, WRAPPED};
 pub use values::{documented_values, parameter_values, schema_values};

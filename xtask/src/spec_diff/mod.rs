@@ -67,10 +67,14 @@ use keyapi_tiktok_spec::SpecError;
 use serde_json::Value;
 
 use options::Options;
-#[cfg(test)]
-use output::render;
 use output::{NewVersion, render_as};
-use rules::diff;
+
+// What `update-spec` reuses: the comparison, its text and markdown reports, the cleaning
+// of strangers' text for its own markdown, and the methods of a path item.
+pub(crate) use model::METHODS;
+pub(crate) use output::{clean, markdown, markdown_escape, render};
+pub(crate) use rule::Severity;
+pub(crate) use rules::{Change, diff};
 
 /// Runs the task on the arguments after `spec-diff`, with the exit status documented above.
 pub(crate) fn main(args: &[&str]) -> ExitCode {

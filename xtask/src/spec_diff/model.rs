@@ -6,8 +6,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use keyapi_tiktok_spec::{parameter_values, resolve, schema_values};
 use serde_json::Value;
 
-/// The HTTP methods an OpenAPI path item can hold.
-const METHODS: [&str; 8] = [
+/// The HTTP methods an OpenAPI path item can hold, as the document spells them.
+pub(crate) const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
 

@@ -48,7 +48,7 @@ pub(super) fn render_as(format: Format, changes: &[Change], new: &NewVersion<'_>
 }
 
 /// The text report: one line per change ending with its rule id, then the counts.
-pub(super) fn render(changes: &[Change]) -> String {
+pub(crate) fn render(changes: &[Change]) -> String {
     if changes.is_empty() {
         return "no differences\n".to_owned();
     }
@@ -105,7 +105,7 @@ fn json(changes: &[Change], new: &NewVersion<'_>) -> String {
 }
 
 /// A heading with the counts and a table, one row per change.
-fn markdown(changes: &[Change]) -> String {
+pub(crate) fn markdown(changes: &[Change]) -> String {
     if changes.is_empty() {
         return "### spec-diff: no differences\n".to_owned();
     }
@@ -157,7 +157,7 @@ fn github(changes: &[Change], new: &NewVersion<'_>) -> String {
 }
 
 /// `text` with control characters replaced by spaces, cut to [`MESSAGE_CHARS`].
-fn clean(text: &str) -> String {
+pub(crate) fn clean(text: &str) -> String {
     let mut cleaned: String = text
         .chars()
         .map(|c| if c.is_control() { ' ' } else { c })
@@ -170,7 +170,7 @@ fn clean(text: &str) -> String {
 }
 
 /// Escapes the characters markdown would read as syntax in a table cell.
-fn markdown_escape(text: &str) -> String {
+pub(crate) fn markdown_escape(text: &str) -> String {
     let mut escaped = String::with_capacity(text.len());
     for c in text.chars() {
         if "\\`*_[]<>|#".contains(c) {

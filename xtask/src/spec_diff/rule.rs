@@ -3,7 +3,7 @@
 
 /// A kind of change. The ids are part of the output contract: never rename one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Rule {
+pub(crate) enum Rule {
     OperationAdded,
     OperationRemoved,
     ParameterAdded,
@@ -32,7 +32,7 @@ pub(super) enum Rule {
 
 /// Whether a client built on the old document can fail against the new one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) enum Severity {
+pub(crate) enum Severity {
     /// It can.
     Breaking,
     /// It cannot; also used for informational lines such as example drift.
@@ -70,7 +70,7 @@ impl Rule {
     ];
 
     /// The stable id, as printed.
-    pub(super) fn id(self) -> &'static str {
+    pub(crate) fn id(self) -> &'static str {
         match self {
             Rule::OperationAdded => "operation-added",
             Rule::OperationRemoved => "operation-removed",

@@ -18,19 +18,19 @@ pub(super) const NEW_RESPONSE_VALUE_NOTE: &str =
 
 /// One line of the report. The field order is the sort order: breaking changes first.
 #[derive(Debug, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct Change {
-    pub(super) severity: Severity,
+pub(crate) struct Change {
+    pub(crate) severity: Severity,
     /// The operation concerned, `GET /path`.
-    pub(super) subject: String,
-    pub(super) message: String,
+    pub(crate) subject: String,
+    pub(crate) message: String,
     /// The kind of change.
-    pub(super) rule: Rule,
+    pub(crate) rule: Rule,
     /// The keys leading to the change in NEW, for its line number.
     pub(super) anchors: Vec<Anchor>,
 }
 
 /// Every change from `old` to `new`, sorted.
-pub(super) fn diff(old: &Value, new: &Value) -> Vec<Change> {
+pub(crate) fn diff(old: &Value, new: &Value) -> Vec<Change> {
     let old_operations = operations(old);
     let new_operations = operations(new);
     let mut changes = Vec::new();

@@ -7,6 +7,8 @@ use super::*;
 /// parameter's description and its schema's), with the description for messages.
 fn parameter_values(name: &str) -> (String, BTreeMap<i64, String>) {
     let spec = spec_json();
+    // A moved operation is named as such, not as a missing parameter.
+    operation_json(&spec);
     let parameter = VIDEO_RANKING
         .parameter(&spec, name)
         .unwrap_or_else(|| panic!("the spec no longer has the query parameter `{name}`"));

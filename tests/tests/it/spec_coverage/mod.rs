@@ -22,8 +22,8 @@ use keyapi_tiktok::{
 };
 use keyapi_tiktok_drift_tests::{
     OPERATION_PATH, client, declared_statuses, envelope_schema, error_statuses, item_schema,
-    object, operation, request_sent, resolve, response_example, serve_example, spec_json,
-    spec_openapi, type_name,
+    object, operation, operation_json, request_sent, resolve, response_example, serve_example,
+    spec_json, spec_openapi, type_name,
 };
 use keyapi_tiktok_spec::{VIDEO_RANKING, documented_values};
 use openapiv3::{OpenAPI, Parameter, ParameterSchemaOrContent, ReferenceOr};

@@ -1,8 +1,6 @@
 //! spec-diff on the checked-in fixture pairs: each output format, `--fail-on`, exit
 //! statuses and unusable files.
 
-use std::path::PathBuf;
-
 use serde_json::Value;
 
 use super::{fixture, options};
@@ -143,31 +141,4 @@ fn fail_on_chooses_which_changes_fail() {
         options.new = fixture("missing.json");
         assert_eq!(exit_status(&options), 2, "{fail_on:?} unusable");
     }
-}
-
-/// The scheduled workflow's spec-diff command lines are ones this task accepts, and the
-/// one that gates the job fails on breaking changes with GitHub annotations.
-#[test]
-fn the_upstream_drift_workflow_runs_valid_spec_diff_command_lines() {
-    let workflow = crate::project_root().join(".github/workflows/upstream-drift.yml");
-    let text = std::fs::read_to_string(workflow).unwrap();
-    let mut parsed = Vec::new();
-    for line in text.lines() {
-        let Some((_, rest)) = line.split_once("cargo xtask spec-diff ") else {
-            continue;
-        };
-        let rest = rest.split(">>").next().unwrap_or_default();
-        let args: Vec<&str> = rest.split_whitespace().collect();
-        let options = crate::spec_diff::Options::parse(&args)
-            .unwrap_or_else(|error| panic!("{line}: {error:#}"));
-        assert_eq!(options.old, PathBuf::from(keyapi_tiktok_spec::UPSTREAM));
-        parsed.push((options.format, options.fail_on));
-    }
-    assert_eq!(
-        parsed,
-        [
-            (Format::Github, FailOn::Breaking),
-            (Format::Markdown, FailOn::Never)
-        ]
-    );
 }

@@ -1,0 +1,259 @@
+//! `cargo xtask update-spec [--pr-body FILE] SOURCE`: a new upstream document (a file, or
+//! an `https://` URL) becomes one reviewable change of this tree.
+//!
+//! 1. Reads SOURCE (YAML or JSON) and keeps the operations `keyapi_tiktok_spec::WRAPPED`
+//!    lists and every component they reference (`extract.rs`); other operations are listed
+//!    as "not wrapped", never as drift.
+//! 2. Compares that with the vendored `spec/upstream.openapi.yaml` as values: equal means
+//!    nothing is written (exit 0), so the vendored file keeps its form until upstream
+//!    really changes what we wrap. Otherwise the new file is written with sorted keys under
+//!    a fixed header, so the same upstream always gives the same bytes.
+//! 3. Re-applies `spec/patches.yaml` (following a wrapped operation upstream moved to
+//!    another path, found by its `operationId`), regenerates the client, prints the
+//!    spec-diff and the generated API's changes, adds an entry to CHANGELOG.md's
+//!    Unreleased section and, with `--pr-body FILE`, writes the pull request's body.
+//!
+//! Nothing is written until every step has succeeded. Exit status: 0 when nothing changed
+//! or every change is additive, 1 when a change is breaking, 2 when the command line is
+//! wrong, the document is unusable or a patch no longer applies (named with its reason).
+
+mod extract;
+mod fetch;
+mod report;
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, anyhow, bail};
+use keyapi_tiktok_spec::{SpecError, UPSTREAM};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::regenerate::{self, GENERATED};
+use crate::{spec, spec_diff, surface};
+use extract::{Moved, extract};
+use report::Update;
+
+/// Where the entry for an update goes, relative to the workspace root.
+const CHANGELOG: &str = "CHANGELOG.md";
+
+/// The first lines of the vendored file once update-spec has written it.
+const VENDORED_HEADER: &str = "\
+# KeyAPI's OpenAPI document cut to the operations keyapi-tiktok wraps
+# (keyapi_tiktok_spec::WRAPPED) and the components they reference, keys sorted.
+# Written by `cargo xtask update-spec`; do not edit: declare changes in spec/patches.yaml.
+";
+
+/// A parsed command line.
+#[derive(Debug, PartialEq, Eq)]
+struct Options {
+    source: String,
+    pr_body: Option<PathBuf>,
+}
+
+impl Options {
+    /// Parses the arguments after `update-spec`: `[--pr-body FILE] SOURCE`, in any order.
+    fn parse(args: &[&str]) -> Result<Options> {
+        let mut source = None;
+        let mut pr_body = None;
+        let mut args = args.iter().copied();
+        while let Some(arg) = args.next() {
+            match arg.split_once('=') {
+                Some(("--pr-body", file)) => pr_body = Some(PathBuf::from(file)),
+                _ if arg == "--pr-body" => match args.next() {
+                    Some(file) => pr_body = Some(PathBuf::from(file)),
+                    None => bail!("--pr-body needs a file"),
+                },
+                _ if arg.starts_with("--") => bail!("unknown option {arg}"),
+                _ if source.is_some() => bail!("expected one SOURCE, got another: {arg}"),
+                _ => source = Some(arg.to_owned()),
+            }
+        }
+        let Some(source) = source else {
+            bail!("expected SOURCE, a file or an https:// URL");
+        };
+        Ok(Options { source, pr_body })
+    }
+}
+
+/// Runs the task on the arguments after `update-spec`, with the exit status documented
+/// above.
+pub(crate) fn main(args: &[&str]) -> ExitCode {
+    match Options::parse(args) {
+        Ok(options) => ExitCode::from(exit_status(&crate::project_root(), &options)),
+        Err(error) => {
+            crate::say(&format!("error: {error:#}\n\n{}", crate::USAGE));
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// 0 unchanged or additive, 1 breaking, 2 unusable (after printing why).
+fn exit_status(root: &Path, options: &Options) -> u8 {
+    match update(root, options) {
+        Ok(false) => 0,
+        Ok(true) => 1,
+        Err(error) => {
+            crate::say(&format!("error: {error:#}\nnothing written"));
+            2
+        }
+    }
+}
+
+/// Updates the tree under `root` from `options.source`; `Ok(true)` when a change is
+/// breaking.
+fn update(root: &Path, options: &Options) -> Result<bool> {
+    let upstream = load_upstream(&fetch::read_source(&options.source)?, &options.source)?;
+    let vendored_path = root.join(UPSTREAM);
+    let vendored_text = std::fs::read_to_string(&vendored_path)
+        .with_context(|| format!("cannot read {}", vendored_path.display()))?;
+    let vendored = keyapi_tiktok_spec::parse_document(&vendored_text)
+        .with_context(|| format!("{UPSTREAM} cannot be read"))?;
+    let extracted = extract(&upstream, &vendored);
+    crate::say(&format!(
+        "{}: {} operation(s) not wrapped (information, not drift)",
+        options.source,
+        extracted.not_wrapped.len()
+    ));
+    if !extracted.missing.is_empty() {
+        // Vendoring a document without the operation would only fail later, less clearly.
+        bail!(
+            "{}: upstream no longer documents {}, under its path or its operationId",
+            options.source,
+            extracted.missing.join(", ")
+        );
+    }
+    if extracted.document == vendored {
+        crate::say(&format!(
+            "the wrapped operations did not change upstream: {UPSTREAM} stays as it is"
+        ));
+        return Ok(false);
+    }
+
+    let new_text = format!(
+        "{VENDORED_HEADER}{}",
+        serde_yaml_ng::to_string(&extracted.document)
+            .context("cannot write the new document as YAML")?
+    );
+    let patches_path = root.join(spec::PATCHES);
+    let patches = std::fs::read_to_string(&patches_path)
+        .with_context(|| format!("cannot read {}", patches_path.display()))?;
+    let new_patches = follow_moves(&patches, &extracted.moved);
+    let fresh = generate(&new_text, &new_patches)?;
+    let generated_path = root.join(GENERATED);
+    let current = match std::fs::read_to_string(&generated_path) {
+        Ok(text) => text,
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(error) => {
+            return Err(error).with_context(|| format!("cannot read {}", generated_path.display()));
+        }
+    };
+    let surface = surface::changes(&current, &fresh).map_err(|error| format!("{error:#}"));
+    let changes = spec_diff::diff(&vendored, &extracted.document);
+    let (old_sha256, new_sha256) = (sha256_hex(&vendored_text), sha256_hex(&new_text));
+    let (old_version, new_version) = (info_version(&vendored), info_version(&extracted.document));
+    let update = Update {
+        changes: &changes,
+        surface: &surface,
+        extracted: &extracted,
+        old_version: &old_version,
+        new_version: &new_version,
+        old_sha256: &old_sha256,
+        new_sha256: &new_sha256,
+    };
+    let changelog_path = root.join(CHANGELOG);
+    let changelog = std::fs::read_to_string(&changelog_path)
+        .with_context(|| format!("cannot read {}", changelog_path.display()))?;
+    let changelog = update.changelog_with_entry(&changelog)?;
+
+    // Every step succeeded: now write.
+    let mut written = vec![UPSTREAM.to_owned()];
+    write(&vendored_path, &new_text)?;
+    if new_patches != patches {
+        write(&patches_path, &new_patches)?;
+        written.push(spec::PATCHES.to_owned());
+    }
+    if fresh != current {
+        write(&generated_path, &fresh)?;
+        written.push(GENERATED.to_owned());
+    }
+    // The provenance (the spec's and patches' SHA-256) follows the files just written.
+    regenerate::run_in(root, regenerate::Mode::Write)?;
+    write(&changelog_path, &changelog)?;
+    written.push(CHANGELOG.to_owned());
+    if let Some(pr_body) = &options.pr_body {
+        write(pr_body, &update.pr_body())?;
+        written.push(pr_body.display().to_string());
+    }
+    crate::print_out(&update.summary());
+    crate::say(&format!("wrote {}", written.join(", ")));
+    Ok(update.is_breaking())
+}
+
+/// The upstream document, once it is known to be an OpenAPI 3.0 document.
+fn load_upstream(text: &str, source: &str) -> Result<Value> {
+    // The errors' own text only: their sources repeat it.
+    let unusable = |error: SpecError| anyhow!("{source}: not a usable upstream document: {error}");
+    let document = keyapi_tiktok_spec::parse_document(text).map_err(unusable)?;
+    keyapi_tiktok_spec::to_openapi(document.clone()).map_err(unusable)?;
+    Ok(document)
+}
+
+/// The generated module for a vendored spec and patches given as text, generated the way
+/// `cargo xtask regenerate` does, from a staging copy of `spec/`.
+fn generate(spec_text: &str, patches: &str) -> Result<String> {
+    let staging = tempfile::tempdir().context("cannot create a staging directory")?;
+    std::fs::create_dir(staging.path().join("spec"))
+        .context("cannot create the staging spec/ directory")?;
+    write(&staging.path().join(UPSTREAM), spec_text)?;
+    write(&staging.path().join(spec::PATCHES), patches)?;
+    regenerate::generate(staging.path())
+        .context("the new upstream document cannot be regenerated with spec/patches.yaml")
+}
+
+/// `patches` with the JSON pointers into a moved operation's old path pointing at its new
+/// one. The patches are text (comments kept), and a pointer spells the path with `/` as
+/// `~1`, so the old spelling cannot occur except as that path.
+fn follow_moves(patches: &str, moved: &[Moved]) -> String {
+    let escape = |path: &str| path.replace('~', "~0").replace('/', "~1");
+    let mut patches = patches.to_owned();
+    for moved in moved {
+        let old = format!(
+            "/paths/{}/{}/",
+            escape(moved.from.path),
+            moved.from.method.to_ascii_lowercase()
+        );
+        let new = format!("/paths/{}/{}/", escape(&moved.path), moved.method);
+        patches = patches.replace(&old, &new);
+        patches = patches.replace(
+            &format!("/paths/{}/", escape(moved.from.path)),
+            &format!("/paths/{}/", escape(&moved.path)),
+        );
+    }
+    patches
+}
+
+/// `info.version`, or `(none)`.
+fn info_version(document: &Value) -> String {
+    document
+        .pointer("/info/version")
+        .and_then(Value::as_str)
+        .unwrap_or("(none)")
+        .to_owned()
+}
+
+/// The SHA-256 of `text` in lower-case hex.
+fn sha256_hex(text: &str) -> String {
+    Sha256::digest(text.as_bytes())
+        .iter()
+        .fold(String::with_capacity(64), |mut hex, byte| {
+            hex.push_str(&format!("{byte:02x}"));
+            hex
+        })
+}
+
+fn write(path: &Path, text: &str) -> Result<()> {
+    std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))
+}

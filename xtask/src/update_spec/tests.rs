@@ -1,0 +1,468 @@
+//! update-spec on fixture documents, each run in a temporary copy of the files it reads and
+//! writes (never the real tree), in-process.
+//!
+//! `xtask/tests/fixtures/update-spec/upstream.json` is a full document as the docs site
+//! serves one: our operation (its `region` parameter a component, whose example is another
+//! component), and two made-up operations of other tags with components of their own, one
+//! shared with ours. Each drift is that document with one change made in code below.
+
+use std::path::Path;
+use std::sync::OnceLock;
+
+use keyapi_tiktok_spec::{UPSTREAM, VIDEO_RANKING};
+use serde_json::{Value, json};
+
+use super::*;
+use crate::provenance;
+
+const FIXTURE: &str = "xtask/tests/fixtures/update-spec/upstream.json";
+
+/// The files update-spec reads or writes, copied into every test's root.
+const COPIED: [&str; 7] = [
+    UPSTREAM,
+    spec::PATCHES,
+    GENERATED,
+    CHANGELOG,
+    provenance::MODULE,
+    provenance::MANIFEST,
+    "Cargo.lock",
+];
+
+/// Our operation in the fixture, as a JSON pointer.
+const OURS: &str = "/paths/~1v1~1tiktok~1video~1ranking~1analytics/get";
+
+/// The ranking item's properties in the fixture.
+const ITEM: &str = "/paths/~1v1~1tiktok~1video~1ranking~1analytics/get/responses/200/content/application~1json/schema/properties/data/items/properties";
+
+fn fixture() -> Value {
+    keyapi_tiktok_spec::read_document(&crate::project_root().join(FIXTURE)).unwrap()
+}
+
+/// A temporary root holding copies of [`COPIED`].
+struct Checkout(tempfile::TempDir);
+
+impl Checkout {
+    /// A copy of the real tree's files.
+    fn of_the_tree() -> Checkout {
+        let files =
+            COPIED.map(|file| std::fs::read_to_string(crate::project_root().join(file)).unwrap());
+        Checkout::with(&files)
+    }
+
+    /// A copy of the tree after update-spec vendored the unchanged fixture (computed once).
+    fn at_fixture() -> Checkout {
+        static FILES: OnceLock<[String; COPIED.len()]> = OnceLock::new();
+        let files = FILES.get_or_init(|| {
+            let checkout = Checkout::of_the_tree();
+            assert_eq!(
+                checkout.run_json(&fixture()),
+                0,
+                "the fixture vendors cleanly"
+            );
+            checkout.files()
+        });
+        Checkout::with(files)
+    }
+
+    fn with(files: &[String; COPIED.len()]) -> Checkout {
+        let dir = tempfile::tempdir().unwrap();
+        for (file, text) in COPIED.iter().zip(files) {
+            let path = dir.path().join(file);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, text).unwrap();
+        }
+        Checkout(dir)
+    }
+
+    fn root(&self) -> &Path {
+        self.0.path()
+    }
+
+    fn files(&self) -> [String; COPIED.len()] {
+        COPIED.map(|file| self.read(file))
+    }
+
+    fn read(&self, file: &str) -> String {
+        std::fs::read_to_string(self.root().join(file)).unwrap()
+    }
+
+    /// update-spec on `text` as the upstream document, with `--pr-body pr-body.md`.
+    fn run(&self, text: &str) -> u8 {
+        let source = self.root().join("upstream.fresh.json");
+        std::fs::write(&source, text).unwrap();
+        let options = Options {
+            source: source.to_string_lossy().into_owned(),
+            pr_body: Some(self.root().join("pr-body.md")),
+        };
+        exit_status(self.root(), &options)
+    }
+
+    fn run_json(&self, upstream: &Value) -> u8 {
+        self.run(&serde_json::to_string_pretty(upstream).unwrap())
+    }
+
+    fn pr_body(&self) -> Option<String> {
+        std::fs::read_to_string(self.root().join("pr-body.md")).ok()
+    }
+}
+
+/// The fixture with `change` made to it.
+fn drifted(change: impl FnOnce(&mut Value)) -> Value {
+    let mut upstream = fixture();
+    change(&mut upstream);
+    upstream
+}
+
+fn at<'a>(document: &'a mut Value, pointer: &str) -> &'a mut Value {
+    document
+        .pointer_mut(pointer)
+        .unwrap_or_else(|| panic!("the fixture has {pointer}"))
+}
+
+fn parameters(document: &mut Value) -> &mut Vec<Value> {
+    at(document, &format!("{OURS}/parameters"))
+        .as_array_mut()
+        .unwrap()
+}
+
+fn item_properties(document: &mut Value) -> &mut serde_json::Map<String, Value> {
+    at(document, ITEM).as_object_mut().unwrap()
+}
+
+fn description<'a>(document: &'a mut Value, name: &str) -> &'a mut Value {
+    let parameter = parameters(document)
+        .iter_mut()
+        .find(|parameter| parameter["name"] == name)
+        .unwrap();
+    &mut parameter["description"]
+}
+
+/// Runs `upstream` on a checkout at the fixture and checks the exit status and that
+/// CHANGELOG and the PR body name every expected `(class, rule)`.
+fn assert_drift(upstream: &Value, status: u8, expected: &[(&str, &str)]) -> Checkout {
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    assert_eq!(checkout.run_json(upstream), status, "exit status");
+    assert!(
+        regenerate::run_in(checkout.root(), regenerate::Mode::Check).unwrap(),
+        "`regenerate --check` passes after the update: code and provenance rewritten"
+    );
+    assert_ne!(
+        checkout.read(UPSTREAM),
+        before[0],
+        "the vendored spec was rewritten"
+    );
+    let changelog = checkout.read(CHANGELOG);
+    let body = checkout.pr_body().expect("the PR body was written");
+    for (class, rule) in expected {
+        let entry = format!("{class}, `{rule}`: GET ");
+        assert!(
+            changelog.contains(&entry),
+            "CHANGELOG names {entry}:\n{changelog}"
+        );
+        let severity = if *class == "additive" {
+            "additive"
+        } else {
+            "**BREAKING**"
+        };
+        let row = format!("| {severity} | `{rule}` |");
+        assert!(body.contains(&row), "the PR body names {row}:\n{body}");
+    }
+    checkout
+}
+
+const BREAKING: &str = "**breaking**";
+const ADDITIVE: &str = "additive";
+
+#[test]
+fn an_upstream_whose_wrapped_operation_did_not_change_writes_nothing() {
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    assert_eq!(checkout.run_json(&fixture()), 0);
+    // Changes to operations we do not wrap are information, not drift.
+    let others_changed = drifted(|upstream| {
+        at(upstream, "/components/schemas/Shop/properties")["rating"] = json!({ "type": "number" });
+        let paths = at(upstream, "/paths").as_object_mut().unwrap();
+        let profile = paths.remove("/v1/tiktok/influencer/profile").unwrap();
+        paths.insert("/v2/tiktok/influencer/profile".to_owned(), profile);
+    });
+    assert_eq!(checkout.run_json(&others_changed), 0);
+    assert_eq!(checkout.files(), before, "nothing was written");
+    assert!(checkout.pr_body().is_none(), "no PR body without a change");
+}
+
+#[test]
+fn the_hand_vendored_file_stays_byte_for_byte_while_upstream_agrees() {
+    let checkout = Checkout::of_the_tree();
+    let before = checkout.files();
+    // The vendored document plus the fixture's other operations and their components.
+    let mut upstream = keyapi_tiktok_spec::parse_document(&before[0]).unwrap();
+    let fixture = fixture();
+    for path in ["/v1/tiktok/shop/detail", "/v1/tiktok/influencer/profile"] {
+        upstream["paths"][path] = fixture["paths"][path].clone();
+    }
+    upstream["components"] = fixture["components"].clone();
+    assert_eq!(checkout.run_json(&upstream), 0);
+    assert_eq!(checkout.files(), before);
+}
+
+#[test]
+fn the_same_upstream_gives_the_same_bytes() {
+    let upstream = drifted(|upstream| {
+        item_properties(upstream).insert("share_url".to_owned(), json!({ "type": "string" }));
+    });
+    let (first, second) = (Checkout::at_fixture(), Checkout::at_fixture());
+    assert_eq!(first.run_json(&upstream), 0);
+    // Key order and layout upstream do not matter: the same document, as compact JSON.
+    assert_eq!(second.run(&upstream.to_string()), 0);
+    assert_eq!(first.read(UPSTREAM), second.read(UPSTREAM));
+    assert_eq!(first.read(GENERATED), second.read(GENERATED));
+    assert!(first.read(UPSTREAM).starts_with(VENDORED_HEADER));
+    // Run again: nothing more to do, no second CHANGELOG entry.
+    let files = first.files();
+    assert_eq!(first.run_json(&upstream), 0);
+    assert_eq!(first.files(), files);
+}
+
+#[test]
+fn vendoring_keeps_our_components_and_not_the_others() {
+    let checkout = Checkout::at_fixture();
+    let vendored = keyapi_tiktok_spec::parse_document(&checkout.read(UPSTREAM)).unwrap();
+    let paths: Vec<&String> = vendored["paths"].as_object().unwrap().keys().collect();
+    assert_eq!(paths, [VIDEO_RANKING.path]);
+    assert_eq!(
+        vendored["components"],
+        json!({
+            "examples": { "RegionUS": fixture()["components"]["examples"]["RegionUS"] },
+            "parameters": { "Region": fixture()["components"]["parameters"]["Region"] },
+            "securitySchemes": fixture()["components"]["securitySchemes"],
+        })
+    );
+}
+
+#[test]
+fn a_removed_parameter_is_breaking() {
+    let upstream = drifted(|upstream| {
+        parameters(upstream).retain(|parameter| parameter["name"] != "product_category_id");
+    });
+    assert_drift(&upstream, 1, &[(BREAKING, "parameter-removed")]);
+}
+
+#[test]
+fn a_new_required_parameter_is_breaking() {
+    let upstream = drifted(|upstream| {
+        parameters(upstream).push(json!({
+            "name": "seller_id", "in": "query", "required": true, "schema": { "type": "string" },
+        }));
+    });
+    let checkout = assert_drift(&upstream, 1, &[(BREAKING, "required-parameter-added")]);
+    let body = checkout.pr_body().unwrap();
+    assert!(body.contains("parameter seller\\_id added"), "{body}");
+    assert!(
+        body.contains("| `keyapi-tiktok-openapi` | minor |")
+            && body.contains(
+                "| `keyapi-tiktok` | minor if `cargo semver-checks` reports a break, else patch |"
+            )
+            && body.contains("| `keyapi-tiktok-cli` | patch |"),
+        "{body}"
+    );
+}
+
+#[test]
+fn a_renamed_property_is_breaking() {
+    let upstream = drifted(|upstream| {
+        let properties = item_properties(upstream);
+        let duration = properties.remove("duration").unwrap();
+        properties.insert("duration_seconds".to_owned(), duration);
+    });
+    assert_drift(
+        &upstream,
+        1,
+        &[(BREAKING, "property-removed"), (ADDITIVE, "property-added")],
+    );
+}
+
+#[test]
+fn a_property_type_change_is_breaking() {
+    let upstream = drifted(|upstream| {
+        item_properties(upstream)["duration"] = json!({ "type": "string" });
+    });
+    assert_drift(&upstream, 1, &[(BREAKING, "property-type-changed")]);
+}
+
+#[test]
+fn a_new_documented_value_is_additive() {
+    let upstream = drifted(|upstream| {
+        *description(upstream, "rank_type") = json!("榜单周期，1=日榜，2=周榜，3=月榜，4=年榜。");
+    });
+    let checkout = assert_drift(&upstream, 0, &[(ADDITIVE, "parameter-value-added")]);
+    let body = checkout.pr_body().unwrap();
+    assert!(body.contains("| `keyapi-tiktok` | patch |"), "{body}");
+}
+
+#[test]
+fn a_removed_documented_value_is_breaking() {
+    let upstream = drifted(|upstream| {
+        *description(upstream, "rank_type") = json!("榜单周期，1=日榜，2=周榜。");
+    });
+    assert_drift(&upstream, 1, &[(BREAKING, "parameter-value-removed")]);
+}
+
+#[test]
+fn a_new_optional_parameter_is_additive() {
+    let upstream = drifted(|upstream| {
+        parameters(upstream).push(json!({
+            "name": "lang", "in": "query", "required": false, "schema": { "type": "string" },
+        }));
+    });
+    assert_drift(&upstream, 0, &[(ADDITIVE, "parameter-added")]);
+}
+
+#[test]
+fn a_new_response_property_is_additive() {
+    let upstream = drifted(|upstream| {
+        item_properties(upstream).insert("share_url".to_owned(), json!({ "type": "string" }));
+    });
+    let checkout = assert_drift(&upstream, 0, &[(ADDITIVE, "property-added")]);
+    assert!(checkout.read(GENERATED).contains("share_url"));
+}
+
+#[test]
+fn a_renamed_path_is_followed_by_operation_id_and_the_patches_follow_it() {
+    const NEW_PATH: &str = "/v2/tiktok/video/ranking";
+    let upstream = drifted(|upstream| {
+        let paths = at(upstream, "/paths").as_object_mut().unwrap();
+        let ours = paths.remove(VIDEO_RANKING.path).unwrap();
+        paths.insert(NEW_PATH.to_owned(), ours);
+    });
+    let checkout = assert_drift(
+        &upstream,
+        1,
+        &[
+            (BREAKING, "operation-removed"),
+            (ADDITIVE, "operation-added"),
+        ],
+    );
+    let moved = format!("GET {} → GET {NEW_PATH}", VIDEO_RANKING.path);
+    assert!(checkout.read(CHANGELOG).contains(&moved));
+    assert!(checkout.pr_body().unwrap().contains(&moved));
+    let patches = checkout.read(spec::PATCHES);
+    assert!(patches.contains("/paths/~1v2~1tiktok~1video~1ranking/get/responses/400"));
+    assert!(!patches.contains("~1v1~1tiktok~1video~1ranking~1analytics"));
+    assert!(checkout.read(GENERATED).contains(NEW_PATH));
+    // Run again before `WRAPPED` follows: the vendored copy is found, nothing to do.
+    let files = checkout.files();
+    assert_eq!(checkout.run_json(&upstream), 0);
+    assert_eq!(checkout.files(), files);
+}
+
+#[test]
+fn a_patch_that_no_longer_applies_exits_2_naming_it_and_writes_nothing() {
+    let upstream = drifted(|upstream| {
+        at(
+            upstream,
+            &format!("{OURS}/responses/400/content/application~1json/schema"),
+        )["type"] = json!("array");
+    });
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    let source = checkout.root().join("upstream.fresh.json");
+    std::fs::write(&source, upstream.to_string()).unwrap();
+    let options = Options {
+        source: source.to_string_lossy().into_owned(),
+        pr_body: Some(checkout.root().join("pr-body.md")),
+    };
+    let error = update(checkout.root(), &options).unwrap_err();
+    let message = format!("{error:#}");
+    assert!(message.contains("patch #5 no longer applies"), "{message}");
+    assert!(message.contains("The five error bodies"), "{message}");
+    assert_eq!(exit_status(checkout.root(), &options), 2);
+    assert_eq!(checkout.files(), before);
+    assert!(checkout.pr_body().is_none());
+}
+
+#[test]
+fn an_unusable_document_exits_2_and_writes_nothing() {
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    assert_eq!(checkout.run("<html>502 Bad Gateway</html>"), 2);
+    let options = Options {
+        source: checkout
+            .root()
+            .join("upstream.fresh.json")
+            .to_string_lossy()
+            .into_owned(),
+        pr_body: None,
+    };
+    let message = update(checkout.root(), &options).unwrap_err().to_string();
+    assert!(message.ends_with("upstream.fresh.json: not a usable upstream document: not an \
+         OpenAPI 3.0 document: invalid type: string \"<html>502 Bad Gateway</html>\", expected struct OpenAPI"), "{message}");
+    assert_eq!(checkout.run("{\"openapi\": 3}"), 2);
+    let without_ours = drifted(|upstream| {
+        at(upstream, "/paths")
+            .as_object_mut()
+            .unwrap()
+            .remove(VIDEO_RANKING.path);
+    });
+    assert_eq!(checkout.run_json(&without_ours), 2);
+    assert_eq!(checkout.files(), before);
+}
+
+#[test]
+fn command_lines_are_parsed_and_bad_ones_named() {
+    assert_eq!(
+        Options::parse(&["--pr-body=body.md", "up.json"]).unwrap(),
+        Options {
+            source: "up.json".to_owned(),
+            pr_body: Some("body.md".into()),
+        }
+    );
+    assert_eq!(
+        Options::parse(&["https://x/doc.json", "--pr-body", "b.md"])
+            .unwrap()
+            .pr_body,
+        Some("b.md".into())
+    );
+    for (args, expected) in [
+        (&[][..], "expected SOURCE"),
+        (&["a", "b"], "expected one SOURCE"),
+        (&["--pr-body"], "--pr-body needs a file"),
+        (&["--dry-run", "a"], "unknown option --dry-run"),
+    ] {
+        let message = Options::parse(args).unwrap_err().to_string();
+        assert!(message.starts_with(expected), "{args:?}: {message}");
+    }
+}
+
+/// The scheduled workflow runs a command line this task accepts, with a PR body, and pins
+/// create-pull-request to a full commit SHA.
+#[test]
+fn the_upstream_drift_workflow_runs_a_valid_update_spec_command_line() {
+    let workflow = crate::project_root().join(".github/workflows/upstream-drift.yml");
+    let text = std::fs::read_to_string(workflow).unwrap();
+    let command_lines: Vec<Options> = text
+        .lines()
+        .filter_map(|line| {
+            line.split_once("cargo xtask update-spec ")
+                .map(|(_, rest)| rest)
+        })
+        .map(|rest| {
+            let args: Vec<&str> = rest
+                .split_whitespace()
+                .map(|arg| arg.trim_matches('"'))
+                .collect();
+            Options::parse(&args).unwrap_or_else(|error| panic!("{rest}: {error:#}"))
+        })
+        .collect();
+    assert_eq!(command_lines.len(), 1, "{command_lines:?}");
+    assert!(command_lines[0].pr_body.is_some());
+    let pin = text
+        .split("uses: peter-evans/create-pull-request@")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the workflow uses create-pull-request");
+    assert!(
+        pin.len() == 40 && pin.bytes().all(|byte| byte.is_ascii_hexdigit()),
+        "create-pull-request is pinned to a full commit SHA, not {pin}"
+    );
+}
