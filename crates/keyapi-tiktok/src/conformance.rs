@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::page::escape_control_characters;
+use crate::page::{RawEnvelope, escape_control_characters, item_value, without_bom};
 use crate::{Client, Error, Page, RankedVideo, SalesMethod, VideoRankingQuery};
 
 /// The envelope properties the spec documents for a 200 response, with their JSON types
@@ -154,25 +154,33 @@ impl ConformanceReport {
             Err(error) => return self.add_failure(error),
         };
         self.pages += 1;
-        let envelope = match serde_json::from_slice::<Value>(body) {
-            Ok(value) => value,
+        let bytes = without_bom(body);
+        if bytes.len() < body.len() {
+            self.envelope_problem("the body starts with a UTF-8 byte-order mark");
+        }
+        let page_size = usize::from(query.size());
+        let repaired;
+        let envelope = match RawEnvelope::read(bytes, page_size) {
+            Ok(envelope) => envelope,
             Err(_) => {
                 self.envelope_problem(
                     "the body is not strict JSON: raw control characters inside strings",
                 );
-                serde_json::from_slice(&escape_control_characters(body)).unwrap_or(Value::Null)
+                repaired = escape_control_characters(bytes);
+                match RawEnvelope::read(&repaired, page_size) {
+                    Ok(envelope) => envelope,
+                    Err(_) => return Ok(()),
+                }
             }
         };
-        let Value::Object(mut envelope) = envelope else {
-            return Ok(());
-        };
-        self.check_envelope(&envelope);
-        let raw_items = match envelope.remove("data") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        };
-        for (raw, item) in raw_items.iter().zip(&page.items) {
-            self.check_item(raw, item);
+        self.check_envelope(&envelope.fields);
+        for (raw, item) in envelope
+            .items
+            .unwrap_or_default()
+            .into_iter()
+            .zip(&page.items)
+        {
+            self.check_item(&item_value(raw), item);
         }
         Ok(())
     }

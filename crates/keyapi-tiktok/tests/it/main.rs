@@ -8,6 +8,7 @@ mod concurrency_credits;
 mod conformance;
 mod errors;
 mod hostile_upstream;
+mod json_edges;
 mod own_http_client;
 mod properties;
 mod query_and_items;
