@@ -493,3 +493,24 @@ proptest! {
         );
     }
 }
+
+/// Items past the page size are skipped as they are read, never built: whatever they
+/// hold (a value the one-pass decoder would give up on, a malformed item) costs nothing.
+#[test]
+fn items_past_the_page_size_are_skipped_unbuilt() {
+    let query = bench_pages::query();
+    let mut items: Vec<String> = (1..=10)
+        .map(|i| format!(r#"{{"video_id":"{i}"}}"#))
+        .collect();
+    items.extend([r#"{"video_id":"11","duration":-1}"#.to_owned(), "7".to_owned()]);
+    let body = format!(
+        r#"{{"code":0,"message":"","data":[{}],"requestId":"r"}}"#,
+        items.join(",")
+    );
+    let page = one_pass::decode(body.as_bytes(), None, &query)
+        .expect("the one-pass decoder does not look past the page")
+        .unwrap();
+    assert_eq!(page.items.len(), 10);
+    let envelope = super::RawEnvelope::read(body.as_bytes(), 10).unwrap();
+    assert_eq!((envelope.items.map(|items| items.len()), envelope.received), (Some(10), 12));
+}
