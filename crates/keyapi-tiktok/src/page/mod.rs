@@ -2,18 +2,20 @@
 //!
 //! Two decoding paths share one normaliser's field rules. The fast path ([`one_pass`])
 //! reads a body that holds nothing unusual straight into [`RankedVideo`]s. Anything else
-//! takes the generated (spec-exact) types' derived decoder, which stays the oracle, and the
-//! normaliser. When upstream drifts from its own spec (a number sent as a string, a decimal
-//! GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces each
-//! item back into the spec's shape field by field ([`rescue`]), so one bad field degrades
-//! that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
+//! takes [`decode_drifted`]: any body a standard JSON parser accepts is read leniently
+//! ([`lenient`]: a lone surrogate becomes U+FFFD, a number no type holds keeps its digits
+//! as text, nesting past 128 levels is dropped, each said), and each item is coerced back
+//! into the generated (spec-exact) type field by field ([`rescue`]), so one bad field
+//! degrades that field alone, recorded in [`RankedVideo::issues`], and never loses the
+//! page. Both paths build at most a page of items.
 //!
 //! - `video.rs`: [`RankedVideo`] and its value types;
 //! - `fields.rs`: [`RankedVideo::FIELDS`], the table of upstream fields;
 //! - `one_pass.rs`, `one_pass/item.rs`: spec-exact body → [`Page`], by the normaliser's
 //!   field rules, giving up wherever one of them records an issue;
 //! - `normalise.rs`: the field rules, and spec-shaped item → [`RankedVideo`];
-//! - `rescue.rs`: drifted item → spec-shaped item.
+//! - `lenient.rs`: any JSON value, read exactly and leniently;
+//! - `rescue.rs`: body → envelope and raw items; drifted item → spec-shaped item.
 
 mod fields;
 mod lenient;

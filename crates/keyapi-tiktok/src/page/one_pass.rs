@@ -2,12 +2,13 @@
 //! neither the generated types in between nor the buffering serde's `flatten` adds to their
 //! derived decoder (every key and value of every item copied into an intermediate tree).
 //!
-//! It accepts a subset of what the generated types accept and, on that subset, builds the
-//! very same page (the differential tests in `one_pass_tests.rs` hold it to that). Anything
-//! unusual (a duplicate field, a wrong type, a missing envelope field, a raw control
-//! character, any value the normaliser would record as a [`FieldIssue`](super::FieldIssue))
-//! makes it give up, and the body takes the generated types' path, then the field-by-field
-//! rescue, exactly as before.
+//! It accepts a subset of what the generated types accept (within the first page of items:
+//! those past the page size are skipped unread) and, on that subset, builds the very same
+//! page as the rescue and the generated types (the differential tests in
+//! `one_pass_tests.rs` hold it to that). Anything unusual (a duplicate field, a wrong type,
+//! a missing envelope field, a raw control character, any value the normaliser or the
+//! lenient reader would record as a [`FieldIssue`](super::FieldIssue)) makes it give up,
+//! and the body takes the field-by-field rescue.
 
 mod item;
 mod keys;

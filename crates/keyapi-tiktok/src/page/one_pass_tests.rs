@@ -502,7 +502,10 @@ fn items_past_the_page_size_are_skipped_unbuilt() {
     let mut items: Vec<String> = (1..=10)
         .map(|i| format!(r#"{{"video_id":"{i}"}}"#))
         .collect();
-    items.extend([r#"{"video_id":"11","duration":-1}"#.to_owned(), "7".to_owned()]);
+    items.extend([
+        r#"{"video_id":"11","duration":-1}"#.to_owned(),
+        "7".to_owned(),
+    ]);
     let body = format!(
         r#"{{"code":0,"message":"","data":[{}],"requestId":"r"}}"#,
         items.join(",")
@@ -512,5 +515,8 @@ fn items_past_the_page_size_are_skipped_unbuilt() {
         .unwrap();
     assert_eq!(page.items.len(), 10);
     let envelope = super::RawEnvelope::read(body.as_bytes(), 10).unwrap();
-    assert_eq!((envelope.items.map(|items| items.len()), envelope.received), (Some(10), 12));
+    assert_eq!(
+        (envelope.items.map(|items| items.len()), envelope.received),
+        (Some(10), 12)
+    );
 }
