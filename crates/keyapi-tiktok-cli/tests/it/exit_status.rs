@@ -324,5 +324,8 @@ async fn a_page_any_standard_json_parser_reads_is_printed_not_an_error() {
     assert_eq!(records[0]["video_id"], "7");
     assert_eq!(records[0]["description"], "cut emoji \u{fffd}");
     assert_eq!(records[0]["views"], Value::Null);
-    assert_eq!(records[0]["extra"]["score"], "123456789012345678901234567890");
+    assert_eq!(
+        records[0]["extra"]["score"],
+        "123456789012345678901234567890"
+    );
 }

@@ -188,7 +188,9 @@ mod tests {
         let (release, released) = mpsc::channel::<()>();
         runtime.block_on(async {
             // The first write holds the writer until released: the others wait.
-            assert!(pending.spawn_blocking(1, move || drop(released.recv())));
+            assert!(pending.spawn_blocking(1, move || {
+                let _ = released.recv();
+            }));
             let page = 16 << 20;
             for _ in 0..3 {
                 assert!(pending.spawn_blocking(page, || {}));
