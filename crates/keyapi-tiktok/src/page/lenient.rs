@@ -59,8 +59,41 @@ impl Caveats {
 /// (the whole value goes, not its deepest part alone).
 pub(crate) fn value(raw: &RawValue) -> (Option<Value>, Caveats) {
     let mut caveats = Caveats::default();
+    if nests_too_deep(raw.get()) {
+        caveats.too_deep = true;
+        return (None, caveats);
+    }
     let value = read(raw.get(), 0, &mut caveats);
     (value.filter(|_| !caveats.too_deep), caveats)
+}
+
+/// Whether `raw` (valid JSON) nests arrays and objects deeper than [`MAX_DEPTH`]: one pass
+/// over its bytes, so that a hostile nest costs its length once, not once a level.
+fn nests_too_deep(raw: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for b in raw.bytes() {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return true;
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A value at `depth` containers down; a container at [`MAX_DEPTH`] is dropped.
@@ -290,6 +323,9 @@ mod tests {
         let (value, caveats) = read_text(&at(MAX_DEPTH + 1));
         assert!(caveats.too_deep);
         assert!(value.is_none());
+        // Brackets inside strings are text, not nesting.
+        let text = format!(r#"["{}\"{}"]"#, "[".repeat(200), "{".repeat(200));
+        assert!(!read_text(&text).1.any());
         let (_, caveats) = read_text(&format!(r#"{{"a":{}}}"#, at(1_000_000)));
         assert!(caveats.too_deep);
     }
