@@ -8,7 +8,7 @@
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, MapAccess};
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess};
 use serde_json::value::RawValue;
 use serde_json::{Map, Number, Value};
 
@@ -128,8 +128,15 @@ fn read(raw: &str, depth: usize, caveats: &mut Caveats) -> Option<Value> {
 }
 
 /// The members of an object's raw text, keys read leniently, in the order received.
-pub(crate) fn members(raw: &str) -> Option<Vec<(LenientStr, &RawValue)>> {
-    serde_json::from_str::<Members<'_>>(raw).ok().map(|m| m.0)
+fn members(raw: &str) -> Option<Vec<(LenientStr, &RawValue)>> {
+    let every_one = MembersSeed {
+        known: |_| false,
+        budget: usize::MAX,
+    };
+    let members = every_one
+        .deserialize(&mut serde_json::Deserializer::from_str(raw))
+        .ok()?;
+    Some(members.kept)
 }
 
 /// A string's raw text (quotes included) as a `String`, lone surrogates replaced.
@@ -204,26 +211,71 @@ pub(crate) fn exact_integer(text: &str) -> Option<i64> {
     format!("{sign}{digits}{}", "0".repeat(zeros)).parse().ok()
 }
 
-/// An object's members, keys read leniently, values left raw.
-pub(crate) struct Members<'a>(pub(crate) Vec<(LenientStr, &'a RawValue)>);
+/// The bytes of unknown members an item (or the envelope) keeps, each counted as
+/// [`unknown_bytes`] does: 8 MiB of tiny unknown fields would take ten times that once
+/// built, so past these the others are skipped.
+pub(crate) const MAX_UNKNOWN_BYTES: usize = 256 << 10;
 
-impl<'de: 'a, 'a> Deserialize<'de> for Members<'a> {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Members<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("an object")
+/// What an unknown member counts against [`MAX_UNKNOWN_BYTES`]: its name, its raw value,
+/// and 64 bytes for the map entry that holds it.
+pub(crate) fn unknown_bytes(name: &str, raw: &RawValue) -> usize {
+    name.len() + raw.get().len() + 64
+}
+
+/// Reads an object's members, keys leniently, values left raw: the last of each member
+/// `known` names, and the others (repeated ones too) while their raw values stay within
+/// `budget` bytes.
+pub(crate) struct MembersSeed {
+    pub(crate) known: fn(&str) -> bool,
+    pub(crate) budget: usize,
+}
+
+/// An object's members as [`MembersSeed`] keeps them: the known ones, then the others in
+/// the order received.
+pub(crate) struct Members<'a> {
+    pub(crate) kept: Vec<(LenientStr, &'a RawValue)>,
+    /// The first unknown member skipped past the budget, and how many were.
+    pub(crate) skipped: Option<(String, usize)>,
+}
+
+impl<'de> DeserializeSeed<'de> for MembersSeed {
+    type Value = Members<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Members<'de>, D::Error> {
+        deserializer.deserialize_map(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for MembersSeed {
+    type Value = Members<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
+        let (mut known, mut kept) = (Vec::<(LenientStr, _)>::new(), Vec::new());
+        let (mut skipped, mut unknown_bytes) = (None, 0usize);
+        while let Some(key) = map.next_key_seed(LenientStr::default())? {
+            let raw = map.next_value::<&RawValue>()?;
+            if (self.known)(&key.0) {
+                // Repeated, the last one counts (and a repeat takes no more memory).
+                known.retain(|(name, _)| name.0 != key.0);
+                known.push((key, raw));
+                continue;
             }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Members<'de>, A::Error> {
-                let mut members = Vec::new();
-                while let Some(key) = map.next_key_seed(LenientStr::default())? {
-                    members.push((key, map.next_value::<&RawValue>()?));
-                }
-                Ok(Members(members))
+            unknown_bytes = unknown_bytes.saturating_add(self::unknown_bytes(&key.0, raw));
+            if unknown_bytes <= self.budget {
+                kept.push((key, raw));
+                continue;
+            }
+            match &mut skipped {
+                None => skipped = Some((key.0, 1)),
+                Some((_, count)) => *count += 1,
             }
         }
-        deserializer.deserialize_map(Visitor)
+        known.append(&mut kept);
+        Ok(Members {
+            kept: known,
+            skipped,
+        })
     }
 }
 

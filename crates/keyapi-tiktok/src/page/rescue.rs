@@ -11,7 +11,7 @@ use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
 use super::RankedVideo;
-use super::lenient::{self, Caveats, LenientStr, Members};
+use super::lenient::{self, Caveats, LenientStr, MAX_UNKNOWN_BYTES, MembersSeed};
 use super::normalise::{Issues, integer, normalise, number};
 
 /// A body's envelope read leniently: its members but `data` (the last of repeated ones),
@@ -30,8 +30,16 @@ impl<'a> RawEnvelope<'a> {
     /// Reads `bytes`, keeping at most `page_size` items; an error when they are not a JSON
     /// object (or hold a raw control character in a string).
     pub(crate) fn read(bytes: &'a [u8], page_size: usize) -> Result<Self, String> {
-        let members = match serde_json::from_slice::<Members<'a>>(bytes) {
-            Ok(members) => members.0,
+        let envelope_members = MembersSeed {
+            known: |name| matches!(name, "code" | "message" | "data" | "requestId"),
+            budget: MAX_UNKNOWN_BYTES,
+        };
+        let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+        let members = envelope_members
+            .deserialize(&mut deserializer)
+            .and_then(|members| deserializer.end().map(|()| members.kept));
+        let members = match members {
+            Ok(members) => members,
             Err(error) => {
                 return Err(match serde_json::from_slice::<IgnoredAny>(bytes) {
                     Ok(_) => "the body is not a JSON object".to_owned(),
@@ -103,20 +111,30 @@ impl<'de> de::Visitor<'de> for ItemsSeed {
 
 /// An item's members read by [`lenient::value`], each change it made recorded as an issue
 /// on its member (but a number kept as text in a field this crate maps: the field's own
-/// rule records that). Not an object: read whole, for the rescue to record.
+/// rule records that); unknown members past [`MAX_UNKNOWN_BYTES`] skipped, with an issue.
+/// Not an object: read whole, for the rescue to record.
 pub(super) fn read_item(raw: &RawValue) -> (Value, Issues) {
     let mut issues = Issues::default();
-    let Some(members) = lenient::members(raw.get()) else {
+    let item_members = MembersSeed {
+        known: is_mapped,
+        budget: MAX_UNKNOWN_BYTES,
+    };
+    let members = item_members.deserialize(&mut serde_json::Deserializer::from_str(raw.get()));
+    let Ok(members) = members else {
         let (value, caveats) = lenient::value(raw);
         for problem in caveats.problems() {
             issues.push("data[]", raw.get(), problem);
         }
         return (value.unwrap_or(Value::Null), issues);
     };
+    if let Some((name, count)) = members.skipped {
+        let problem = format!("{count} unknown fields past {MAX_UNKNOWN_BYTES} bytes were dropped");
+        issues.push(&name, "", problem);
+    }
     let mut fields = Map::new();
-    for (LenientStr(name, key_caveats), raw) in members {
+    for (LenientStr(name, key_caveats), raw) in members.kept {
         let (value, caveats) = lenient::value(raw);
-        let mapped = RankedVideo::FIELDS.iter().any(|m| m.wire == name);
+        let mapped = is_mapped(&name);
         for problem in key_caveats.problems().chain(caveats.problems()) {
             if !(mapped && problem == Caveats::NUMBER_AS_TEXT) {
                 issues.push(&name, raw.get(), problem);
@@ -128,6 +146,11 @@ pub(super) fn read_item(raw: &RawValue) -> (Value, Issues) {
         };
     }
     (Value::Object(fields), issues)
+}
+
+/// Whether this crate maps the item field `name` (it is not kept in `extra`).
+fn is_mapped(name: &str) -> bool {
+    RankedVideo::FIELDS.iter().any(|m| m.wire == name)
 }
 
 /// Coerces one drifted item into the spec's shape, then normalises it like any other;

@@ -174,3 +174,25 @@ fn each_such_body_is_drift() {
     let bytes = body(&format!(r#"{{"video_id":"7","deep":{deep}}}"#));
     assert!(drift_of(&bytes).iter().any(|d| d.contains("128")));
 }
+
+#[test]
+fn unknown_fields_past_256_kib_an_item_are_dropped_with_an_issue() {
+    let many: Vec<String> = (0..4_000).map(|i| format!(r#""k{i}":{i}"#)).collect();
+    // Both paths: the rescue taken for the video id sent as a number.
+    for id in [r#""7""#, "7"] {
+        let bytes = body(&format!(
+            r#"{{"video_id":{id},{},"total_digg_cnt":5}}"#,
+            many.join(",")
+        ));
+        let page = Page::from_body(&bytes, &query()).expect("a page");
+        let video = &page.items[0];
+        assert_eq!((video.video_id.as_str(), video.likes), ("7", Some(5)));
+        assert!(video.extra.contains_key("k0") && !video.extra.contains_key("k3999"));
+        assert!(
+            video
+                .issues
+                .iter()
+                .any(|issue| issue.problem.contains("dropped"))
+        );
+    }
+}

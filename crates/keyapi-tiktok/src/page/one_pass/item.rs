@@ -41,7 +41,7 @@ impl<'de> de::Visitor<'de> for ItemSeed<'_> {
             return Err(A::Error::custom("no video"));
         };
         let (mut video_id, mut totals) = (None, [None; HISTORY_FIELDS.len()]);
-        let (mut issues, mut seen) = (Issues::default(), 0u32);
+        let (mut issues, mut seen, mut unknown_bytes) = (Issues::default(), 0u32, 0usize);
         order.start_item();
         while let Some(key) = map.next_key_seed(KeySeed(order))? {
             if let Some(bit) = key.bit() {
@@ -60,7 +60,13 @@ impl<'de> de::Visitor<'de> for ItemSeed<'_> {
                 }
                 ItemKey::Other(name) => {
                     // Read as the rescue reads it; anything it would record gives up.
-                    let (value, caveats) = lenient::value(map.next_value::<&RawValue>()?);
+                    let raw = map.next_value::<&RawValue>()?;
+                    unknown_bytes =
+                        unknown_bytes.saturating_add(lenient::unknown_bytes(&name, raw));
+                    if unknown_bytes > lenient::MAX_UNKNOWN_BYTES {
+                        return Err(A::Error::custom("a field issue"));
+                    }
+                    let (value, caveats) = lenient::value(raw);
                     let Some(value) = value.filter(|_| !caveats.any()) else {
                         return Err(A::Error::custom("a field issue"));
                     };
