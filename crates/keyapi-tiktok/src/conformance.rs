@@ -8,7 +8,7 @@ use std::fmt;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::page::{escape_control_characters, rescue_item};
+use crate::page::{RawEnvelope, escape_control_characters, item_value, rescued_item, without_bom};
 use crate::{Client, Error, Page, RankedVideo, SalesMethod, VideoRankingQuery};
 
 /// The envelope properties the spec documents for a 200 response, with their JSON types
@@ -172,42 +172,46 @@ impl ConformanceReport {
     /// Checks a body whose decode, for `query`, is `page`.
     pub(crate) fn add_page(&mut self, body: &[u8], page: &Page, query: &VideoRankingQuery) {
         self.pages += 1;
-        let envelope = match serde_json::from_slice::<Value>(body) {
-            Ok(value) => value,
+        let bytes = without_bom(body);
+        if bytes.len() < body.len() {
+            self.envelope_problem("the body starts with a UTF-8 byte-order mark");
+        }
+        let page_size = usize::from(query.size());
+        // Every item is checked, so every item is kept: as slices of the body, not copies.
+        let repaired;
+        let envelope = match RawEnvelope::read(bytes, usize::MAX) {
+            Ok(envelope) => envelope,
             Err(_) => {
                 self.envelope_problem(
                     "the body is not strict JSON: raw control characters inside strings",
                 );
-                serde_json::from_slice(&escape_control_characters(body)).unwrap_or(Value::Null)
+                repaired = escape_control_characters(bytes);
+                match RawEnvelope::read(&repaired, usize::MAX) {
+                    Ok(envelope) => envelope,
+                    Err(_) => return,
+                }
             }
         };
-        let Value::Object(mut envelope) = envelope else {
-            return;
-        };
-        self.check_envelope(&envelope);
-        let raw_items = match envelope.remove("data") {
-            Some(Value::Array(items)) => items,
-            _ => Vec::new(),
-        };
-        if raw_items.len() > usize::from(query.size()) {
+        self.check_envelope(&envelope.fields);
+        if envelope.received > page_size {
             self.paging_problem(format!(
-                "`data` holds {} items, more than the page size of {}",
-                raw_items.len(),
-                query.size()
+                "`data` holds {} items, more than the page size of {page_size}",
+                envelope.received
             ));
         }
+        let raw_items = envelope.items.unwrap_or_default();
         let kept = page.items.len();
         for (raw, item) in raw_items.iter().zip(&page.items) {
-            self.check_item(raw, item);
+            self.check_item(&item_value(raw), item);
         }
         // The items the client dropped, decoded as it decodes a drifted item.
         for (raw, rank) in raw_items
-            .into_iter()
+            .iter()
             .skip(kept)
-            .zip(query.first_rank() + kept as u64..)
+            .zip(query.first_rank().saturating_add(kept as u64)..)
         {
-            let item = rescue_item(raw.clone(), rank);
-            self.check_item(&raw, &item);
+            let (value, item) = rescued_item(raw, rank);
+            self.check_item(&value, &item);
         }
     }
 

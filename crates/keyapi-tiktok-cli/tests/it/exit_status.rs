@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use crate::common::*;
+use serde_json::Value;
 use wiremock::matchers::query_param;
 use wiremock::{MockServer, ResponseTemplate};
 
@@ -326,4 +327,24 @@ async fn a_failure_after_streamed_pages_keeps_them_and_exits_non_zero() {
     let run = videos(&server, &["--format", "json", "--limit", "30"]).await;
     assert_eq!(run.code, 4);
     assert_eq!(run.stdout, "");
+}
+
+#[tokio::test]
+async fn a_page_any_standard_json_parser_reads_is_printed_not_an_error() {
+    // A byte-order mark, `code` 0.0, a caption cut inside an emoji, a count and an unknown
+    // value no number type holds: Python's `json` reads it, and so does the command.
+    let body = "\u{feff}{\"code\":0.0,\"message\":\"success\",\"requestId\":\"r\",\"data\":[\
+        {\"video_id\":\"7\",\"video_desc\":\"cut emoji \\ud83d\",\"total_views_cnt\":1e400,\
+        \"score\":123456789012345678901234567890}]}";
+    let server = serve(ResponseTemplate::new(200).set_body_raw(body, "application/json")).await;
+    let run = videos(&server, &["--format", "ndjson", "--limit", "1"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let records = ndjson(&run.stdout);
+    assert_eq!(records[0]["video_id"], "7");
+    assert_eq!(records[0]["description"], "cut emoji \u{fffd}");
+    assert_eq!(records[0]["views"], Value::Null);
+    assert_eq!(
+        records[0]["extra"]["score"],
+        "123456789012345678901234567890"
+    );
 }

@@ -409,8 +409,9 @@ impl CacheWrite {
     /// [`Cache::flush`]).
     pub(crate) fn queue(self) {
         let pending = Arc::clone(&self.cache.pending);
+        let bytes = self.body.len() + self.key.len();
         // In the queue of writes run one at a time on a blocking thread.
-        let queued = pending.spawn_blocking(move || {
+        let queued = pending.spawn_blocking(bytes, move || {
             let CacheWrite {
                 cache,
                 key,
@@ -424,8 +425,8 @@ impl CacheWrite {
         });
         if !queued {
             tracing::info!(
-                "{} cache writes already waiting: this page is not cached",
-                pending::MAX_QUEUED
+                "cache writes already waiting hold {} MiB: this page is not cached",
+                pending::MAX_QUEUED_BYTES >> 20
             );
         }
     }

@@ -2,20 +2,23 @@
 //!
 //! Two decoding paths share one normaliser's field rules. The fast path ([`one_pass`])
 //! reads a body that holds nothing unusual straight into [`RankedVideo`]s. Anything else
-//! takes the generated (spec-exact) types' derived decoder, which stays the oracle, and the
-//! normaliser. When upstream drifts from its own spec (a number sent as a string, a decimal
-//! GMV, a raw control character) that decode fails, and [`decode_drifted`] coerces each
-//! item back into the spec's shape field by field ([`rescue`]), so one bad field degrades
-//! that field alone, recorded in [`RankedVideo::issues`], and never loses the page.
+//! takes [`decode_drifted`]: any body a standard JSON parser accepts is read leniently
+//! ([`lenient`]: a lone surrogate becomes U+FFFD, a number no type holds keeps its digits
+//! as text, nesting past 128 levels is dropped, each said), and each item is coerced back
+//! into the generated (spec-exact) type field by field ([`rescue`]), so one bad field
+//! degrades that field alone, recorded in [`RankedVideo::issues`], and never loses the
+//! page. Both paths build at most a page of items.
 //!
 //! - `video.rs`: [`RankedVideo`] and its value types;
 //! - `fields.rs`: [`RankedVideo::FIELDS`], the table of upstream fields;
 //! - `one_pass.rs`, `one_pass/item.rs`: spec-exact body → [`Page`], by the normaliser's
 //!   field rules, giving up wherever one of them records an issue;
 //! - `normalise.rs`: the field rules, and spec-shaped item → [`RankedVideo`];
-//! - `rescue.rs`: drifted item → spec-shaped item.
+//! - `lenient.rs`: any JSON value, read exactly and leniently;
+//! - `rescue.rs`: body → envelope and raw items; drifted item → spec-shaped item.
 
 mod fields;
+mod lenient;
 mod normalise;
 mod one_pass;
 #[cfg(test)]
@@ -36,7 +39,8 @@ use crate::VideoRankingQuery;
 use crate::error::{ApiFailure, Error};
 pub use fields::FieldMapping;
 use normalise::{Issues, integer, normalise, text};
-pub(crate) use rescue::{escape_control_characters, rescue_item};
+pub(crate) use rescue::{RawEnvelope, escape_control_characters};
+use rescue::{read_item, rescue_item};
 pub use video::{
     FieldIssue, HistoryTotals, MediaUrl, ProductCategory, ProductId, RankedVideo, SalesMethod,
 };
@@ -86,24 +90,36 @@ impl Page {
     }
 }
 
-/// Decodes a success body: in one pass when it is spec-exact and holds nothing unusual, else
-/// as [`decode_with_generated_types`] does, with the same result.
+/// Decodes a success body: in one pass when it is spec-exact and holds nothing unusual,
+/// else field by field ([`decode_drifted`]), with the same result. A leading UTF-8
+/// byte-order mark is skipped.
 pub(crate) fn decode_body(
     bytes: &[u8],
     status: Option<u16>,
     query: &VideoRankingQuery,
 ) -> Result<Page, Error> {
-    one_pass::decode(bytes, status, query)
-        .unwrap_or_else(|| decode_with_generated_types(bytes, status, query))
+    let bytes = without_bom(bytes);
+    one_pass::decode(bytes, status, query).unwrap_or_else(|| decode_drifted(bytes, status, query))
 }
 
-/// Decodes a success body with the generated types' derived decoder, or field by field when
-/// upstream drifted from its spec: the oracle the one-pass decoder is held to.
+/// The body without a leading UTF-8 byte-order mark, which JSON parsers differ on.
+pub(crate) fn without_bom(bytes: &[u8]) -> &[u8] {
+    bytes.strip_prefix(BOM).unwrap_or(bytes)
+}
+
+/// A UTF-8 byte-order mark.
+pub(crate) const BOM: &[u8] = "\u{feff}".as_bytes();
+
+/// Decodes a success body with the generated types' derived decoder, else field by field:
+/// the oracle the one-pass decoder and the rescue are held to on what the derived decoder
+/// holds exactly (it reads unknown fields through `f64`, and all items of a page).
+#[cfg(test)]
 pub(crate) fn decode_with_generated_types(
     bytes: &[u8],
     status: Option<u16>,
     query: &VideoRankingQuery,
 ) -> Result<Page, Error> {
+    let bytes = without_bom(bytes);
     match serde_json::from_slice::<types::VideoRankingResponse>(bytes) {
         Ok(envelope) => page_from_envelope(envelope, status, query),
         Err(_) => decode_drifted(bytes, status, query),
@@ -169,30 +185,34 @@ fn page_or_failure<T>(
     })
 }
 
-/// The slow path for a body the spec-exact types could not decode: either an envelope
-/// whose `code` says it failed, a page rescued field by field, or a decode error.
+/// The slow path for a body the one-pass decoder gave up on: either an envelope whose
+/// `code` says it failed, a page rescued field by field, or a decode error. Any body a
+/// standard JSON parser accepts is a page (or the failure its `code` reports).
 pub(crate) fn decode_drifted(
     bytes: &[u8],
     status: Option<u16>,
     query: &VideoRankingQuery,
 ) -> Result<Page, Error> {
-    let value: Value = match serde_json::from_slice(bytes) {
-        Ok(value) => value,
+    let page_size = usize::from(query.size());
+    let repaired;
+    let envelope = match RawEnvelope::read(bytes, page_size) {
+        Ok(envelope) => envelope,
         // Raw control characters inside strings are seen upstream; escape and retry.
-        Err(first) => serde_json::from_slice(&escape_control_characters(bytes))
-            .map_err(|_| Error::decode(status, first, bytes))?,
+        Err(first) => {
+            repaired = escape_control_characters(bytes);
+            RawEnvelope::read(&repaired, page_size)
+                .map_err(|_| Error::decode(status, first, bytes))?
+        }
     };
-    let Value::Object(mut envelope) = value else {
-        return Err(Error::decode(
-            status,
-            "the body is not a JSON object",
-            bytes,
-        ));
-    };
-    let code = envelope.get("code").and_then(integer);
-    let request_id = envelope.get("requestId").and_then(text);
+    let RawEnvelope {
+        fields,
+        items,
+        received,
+    } = envelope;
+    let code = fields.get("code").and_then(integer);
+    let request_id = fields.get("requestId").and_then(text);
     if code != Some(0) {
-        let message = envelope.get("message").and_then(text).unwrap_or_default();
+        let message = fields.get("message").and_then(text).unwrap_or_default();
         if code.is_none() && message.is_empty() {
             return Err(Error::decode(
                 status,
@@ -209,15 +229,19 @@ pub(crate) fn decode_drifted(
         }
         .into_error());
     }
-    let items = match envelope.remove("data") {
-        None | Some(Value::Null) => Vec::new(),
-        Some(Value::Array(items)) => items,
-        Some(_) => return Err(Error::decode(status, "`data` is not a list", bytes)),
+    let Some(items) = items else {
+        return Err(Error::decode(status, "`data` is not a list", bytes));
     };
-    let items = at_most_page_size(items, query)
+    if received > page_size {
+        warn_over_long(query, received);
+    }
+    let items = items
         .into_iter()
         .zip(query.first_rank()..)
-        .map(|(item, rank)| rescue_item(item, rank))
+        .map(|(item, rank)| {
+            let (item, issues) = read_item(item);
+            rescue_item(item, rank, issues)
+        })
         .collect();
     Ok(Page {
         page: query.page_number(),
@@ -227,20 +251,36 @@ pub(crate) fn decode_drifted(
     })
 }
 
+/// An item's raw text read as [`decode_drifted`] reads it, for the conformance report.
+pub(crate) fn item_value(raw: &serde_json::value::RawValue) -> Value {
+    read_item(raw).0
+}
+
+/// An item's raw text read and decoded as [`decode_drifted`] does, for the conformance
+/// report's check of items a page holds past its size (the client drops them).
+pub(crate) fn rescued_item(raw: &serde_json::value::RawValue, rank: u64) -> (Value, RankedVideo) {
+    let (value, issues) = read_item(raw);
+    (value.clone(), rescue_item(value, rank, issues))
+}
+
 /// The items of a page, cut to the page size asked for: more would overlap the next page's
 /// ranks.
 fn at_most_page_size<T>(mut items: Vec<T>, query: &VideoRankingQuery) -> Vec<T> {
-    let size = usize::from(query.size());
-    if items.len() > size {
-        tracing::warn!(
-            page = query.page_number(),
-            page_size = size,
-            received = items.len(),
-            "the API sent more items than the page size; the extra ones were dropped"
-        );
-        items.truncate(size);
+    if items.len() > usize::from(query.size()) {
+        warn_over_long(query, items.len());
+        items.truncate(usize::from(query.size()));
     }
     items
+}
+
+/// Says that a page came with more items than its size (the extra ones are dropped).
+fn warn_over_long(query: &VideoRankingQuery, received: usize) {
+    tracing::warn!(
+        page = query.page_number(),
+        page_size = query.size(),
+        received,
+        "the API sent more items than the page size; the extra ones were dropped"
+    );
 }
 
 /// The error a non-success HTTP status reports: classified by the status, with what the

@@ -11,6 +11,7 @@ use keyapi_tiktok_openapi::types;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::lenient::exact_integer;
 use super::video::{
     FieldIssue, HistoryTotals, MediaUrl, ProductCategory, ProductId, RankedVideo, SalesMethod,
 };
@@ -169,36 +170,70 @@ pub(super) const HISTORY_FIELDS: [&str; 7] = [
 ];
 
 /// Moves the undocumented all-time totals out of `extra` into typed fields; a value that
-/// is not a number stays in `extra` and is recorded.
+/// is not a usable total stays in `extra` and is recorded.
 pub(super) fn take_history(extra: &mut Map<String, Value>, issues: &mut Issues) -> HistoryTotals {
     if extra.is_empty() {
         return HistoryTotals::default();
     }
-    let totals = HISTORY_FIELDS.map(|field| {
+    let totals = std::array::from_fn(|index| {
+        let field = HISTORY_FIELDS[index];
         let value = extra.remove(field)?;
-        match number(&value).and_then(history_total) {
-            Some(n) => Some(n),
-            None if value.is_null() => None,
-            None => {
-                issues.push(field, &value, "expected a non-negative number");
-                extra.insert(field.to_owned(), value);
-                None
-            }
-        }
+        let problem = match total(&value) {
+            Some(total) if fits(index, total) => return Some(total),
+            Some(_) => "beyond the largest count, 2^64 - 1",
+            None if value.is_null() => return None,
+            None => "expected a non-negative number",
+        };
+        issues.push(field, &value, problem);
+        extra.insert(field.to_owned(), value);
+        None
     });
     history_totals(totals)
 }
 
-/// An all-time total is a non-negative number.
-pub(super) fn history_total(n: f64) -> Option<f64> {
-    (n >= 0.0).then_some(n)
+/// An all-time total as received: a whole number exactly, any other as a decimal.
+#[derive(Clone, Copy)]
+pub(super) enum Total {
+    Whole(u64),
+    Decimal(f64),
 }
 
-/// The all-time totals, given in the order of [`HISTORY_FIELDS`]: the counts as whole
-/// numbers, the GMV with its decimals.
-pub(super) fn history_totals(totals: [Option<f64>; 7]) -> HistoryTotals {
+/// A non-negative number, or a string holding one (upstream drifts between the two).
+fn total(value: &Value) -> Option<Total> {
+    let whole = match value {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    };
+    match whole {
+        Some(n) => Some(Total::Whole(n)),
+        None => number(value).and_then(decimal_total),
+    }
+}
+
+/// A decimal total must not be negative.
+pub(super) fn decimal_total(n: f64) -> Option<Total> {
+    (n >= 0.0).then_some(Total::Decimal(n))
+}
+
+/// Whether a total fits the field at `index` of [`HISTORY_FIELDS`]: a count below 2^64
+/// (a decimal one is cut to a whole number), the GMV any decimal.
+pub(super) fn fits(index: usize, total: Total) -> bool {
+    const TWO_TO_THE_64: f64 = 18_446_744_073_709_551_616.0;
+    match total {
+        Total::Decimal(n) => index == HISTORY_FIELDS.len() - 1 || n < TWO_TO_THE_64,
+        Total::Whole(_) => true,
+    }
+}
+
+/// The all-time totals, given in the order of [`HISTORY_FIELDS`] and each [`fits`] its
+/// field: the counts as whole numbers, the GMV with its decimals.
+pub(super) fn history_totals(totals: [Option<Total>; 7]) -> HistoryTotals {
     let [views, likes, comments, favorites, shares, units_sold, gmv] = totals;
-    let count = |total: Option<f64>| total.map(|n| n as u64);
+    let count = |total: Option<Total>| match total? {
+        Total::Whole(n) => Some(n),
+        Total::Decimal(n) => Some(n as u64),
+    };
     HistoryTotals {
         views: count(views),
         likes: count(likes),
@@ -206,7 +241,10 @@ pub(super) fn history_totals(totals: [Option<f64>; 7]) -> HistoryTotals {
         favorites: count(favorites),
         shares: count(shares),
         units_sold: count(units_sold),
-        gmv,
+        gmv: gmv.map(|total| match total {
+            Total::Whole(n) => n as f64,
+            Total::Decimal(n) => n,
+        }),
     }
 }
 
@@ -219,10 +257,12 @@ pub(super) fn number(value: &Value) -> Option<f64> {
     }
 }
 
+/// A whole number, or a string holding one, read exactly: `12.0` and `1e3` are whole, any
+/// fraction or a number beyond `i64` is not.
 pub(super) fn integer(value: &Value) -> Option<i64> {
     match value {
-        Value::Number(n) => n.as_i64(),
-        Value::String(s) => s.trim().parse().ok(),
+        Value::Number(n) => n.as_i64().or_else(|| exact_integer(&n.to_string())),
+        Value::String(s) => exact_integer(s.trim()),
         _ => None,
     }
 }

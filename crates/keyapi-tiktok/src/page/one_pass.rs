@@ -2,19 +2,22 @@
 //! neither the generated types in between nor the buffering serde's `flatten` adds to their
 //! derived decoder (every key and value of every item copied into an intermediate tree).
 //!
-//! It accepts a subset of what the generated types accept and, on that subset, builds the
-//! very same page (the differential tests in `one_pass_tests.rs` hold it to that). Anything
-//! unusual (a duplicate field, a wrong type, a missing envelope field, a raw control
-//! character, any value the normaliser would record as a [`FieldIssue`](super::FieldIssue))
-//! makes it give up, and the body takes the generated types' path, then the field-by-field
-//! rescue, exactly as before.
+//! It accepts a subset of what the generated types accept (within the first page of items:
+//! those past the page size are skipped unread) and, on that subset, builds the very same
+//! page as the rescue and the generated types (the differential tests in
+//! `one_pass_tests.rs` hold it to that). Anything unusual (a duplicate field, a wrong type,
+//! a missing envelope field, a raw control character, any value the normaliser or the
+//! lenient reader would record as a [`FieldIssue`](super::FieldIssue)) makes it give up,
+//! and the body takes the field-by-field rescue.
 
 mod item;
 mod keys;
 
 use std::fmt;
 
-use serde::de::{self, Deserialize, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess};
+use serde::de::{
+    self, Deserialize, DeserializeSeed, Deserializer, Error as _, IgnoredAny, MapAccess, SeqAccess,
+};
 
 use super::{Page, RankedVideo, page_or_failure};
 use crate::VideoRankingQuery;
@@ -33,14 +36,21 @@ pub(super) fn decode(
     query: &VideoRankingQuery,
 ) -> Option<Result<Page, Error>> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let envelope = Envelope::deserialize(&mut deserializer).ok()?;
+    let page_size = usize::from(query.size());
+    let envelope = EnvelopeSeed(page_size)
+        .deserialize(&mut deserializer)
+        .ok()?;
     deserializer.end().ok()?;
     let Envelope {
         code,
         message,
         request_id,
         data,
+        received,
     } = envelope;
+    if received > page_size {
+        super::warn_over_long(query, received);
+    }
     Some(page_or_failure(
         code,
         message,
@@ -89,17 +99,23 @@ impl<'de> Deserialize<'de> for EnvelopeField {
     }
 }
 
-/// The envelope with its items already normalised (ranks not yet set).
+/// The envelope with its items already normalised (ranks not yet set), at most a page of
+/// them; `received` counts those sent.
 struct Envelope {
     code: i64,
     message: String,
     request_id: String,
     data: Option<Vec<RankedVideo>>,
+    received: usize,
 }
 
-impl<'de> Deserialize<'de> for Envelope {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
+/// Reads the envelope, keeping at most this many items.
+struct EnvelopeSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for EnvelopeSeed {
+    type Value = Envelope;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Envelope, D::Error> {
+        struct Visitor(usize);
         impl<'de> de::Visitor<'de> for Visitor {
             type Value = Envelope;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -110,7 +126,9 @@ impl<'de> Deserialize<'de> for Envelope {
                 while let Some(field) = map.next_key::<EnvelopeField>()? {
                     match field {
                         EnvelopeField::Code => once(&mut code, map.next_value::<i64>()?)?,
-                        EnvelopeField::Data => once(&mut data, map.next_value::<Option<Items>>()?)?,
+                        EnvelopeField::Data => {
+                            once(&mut data, map.next_value_seed(ItemsSeed(self.0))?)?
+                        }
                         EnvelopeField::Message => once(&mut message, map.next_value::<String>()?)?,
                         EnvelopeField::RequestId => {
                             once(&mut request_id, map.next_value::<String>()?)?
@@ -119,15 +137,20 @@ impl<'de> Deserialize<'de> for Envelope {
                     }
                 }
                 let missing = || A::Error::custom("a required envelope field is missing");
+                let (data, received) = match data.ok_or_else(missing)? {
+                    Some(Items { videos, received }) => (Some(videos), received),
+                    None => (None, 0),
+                };
                 Ok(Envelope {
                     code: code.ok_or_else(missing)?,
-                    data: data.ok_or_else(missing)?.map(|Items(items)| items),
+                    data,
+                    received,
                     message: message.ok_or_else(missing)?,
                     request_id: request_id.ok_or_else(missing)?,
                 })
             }
         }
-        deserializer.deserialize_map(Visitor)
+        deserializer.deserialize_map(Visitor(self.0))
     }
 }
 
@@ -141,31 +164,51 @@ fn once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
     Ok(())
 }
 
-struct Items(Vec<RankedVideo>);
+/// A page's items, at most a page of them built; `received` counts those sent.
+struct Items {
+    videos: Vec<RankedVideo>,
+    received: usize,
+}
 
-impl<'de> Deserialize<'de> for Items {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct Visitor;
-        impl<'de> de::Visitor<'de> for Visitor {
-            type Value = Items;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a list of items")
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Items, A::Error> {
-                let mut videos = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(100));
-                let mut order = KeyOrder::new();
-                loop {
-                    let seed = ItemSeed {
-                        videos: &mut videos,
-                        order: &mut order,
-                    };
-                    if seq.next_element_seed(seed)?.is_none() {
-                        break;
-                    }
-                }
-                Ok(Items(videos))
+/// Reads `data` (a list or null), building at most this many items: the others are
+/// skipped as they are read, never built.
+struct ItemsSeed(usize);
+
+impl<'de> DeserializeSeed<'de> for ItemsSeed {
+    type Value = Option<Items>;
+    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Items>, D::Error> {
+        deserializer.deserialize_option(self)
+    }
+}
+
+impl<'de> de::Visitor<'de> for ItemsSeed {
+    type Value = Option<Items>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a list of items or null")
+    }
+    fn visit_none<E>(self) -> Result<Option<Items>, E> {
+        Ok(None)
+    }
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Option<Items>, D::Error> {
+        deserializer.deserialize_seq(self)
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Option<Items>, A::Error> {
+        let page_size = self.0;
+        let mut videos = Vec::with_capacity(seq.size_hint().unwrap_or(10).min(page_size));
+        let mut order = KeyOrder::new();
+        while videos.len() < page_size {
+            let seed = ItemSeed {
+                videos: &mut videos,
+                order: &mut order,
+            };
+            if seq.next_element_seed(seed)?.is_none() {
+                break;
             }
         }
-        deserializer.deserialize_seq(Visitor)
+        let mut received = videos.len();
+        while seq.next_element::<IgnoredAny>()?.is_some() {
+            received += 1;
+        }
+        Ok(Some(Items { videos, received }))
     }
 }

@@ -7,7 +7,7 @@ use super::normalise::parse_product_ids;
 use super::*;
 
 fn rescue(item: Value) -> RankedVideo {
-    rescue_item(item, 1)
+    rescue_item(item, 1, Issues::default())
 }
 
 #[test]

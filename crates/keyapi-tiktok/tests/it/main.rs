@@ -9,6 +9,7 @@ mod conformance;
 mod echoed_key;
 mod errors;
 mod hostile_upstream;
+mod json_edges;
 mod own_http_client;
 mod properties;
 mod query_and_items;

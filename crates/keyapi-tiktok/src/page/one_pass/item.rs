@@ -4,12 +4,14 @@
 use std::fmt;
 
 use serde::de::{self, Deserialize, DeserializeSeed, Deserializer, Error as _, MapAccess};
-use serde_json::{Map, Value};
+use serde_json::Map;
+use serde_json::value::RawValue;
 
 use super::keys::{Field, ItemKey, KeyOrder, KeySeed};
+use crate::page::lenient;
 use crate::page::normalise::{
-    HISTORY_FIELDS, Issues, ai_flag, count, created_at, gmv, history_total, history_totals,
-    non_empty, parse_categories, parse_product_ids, parse_url, required_video_id,
+    HISTORY_FIELDS, Issues, Total, ai_flag, count, created_at, decimal_total, fits, gmv,
+    history_totals, non_empty, parse_categories, parse_product_ids, parse_url, required_video_id,
 };
 use crate::page::{HistoryTotals, RankedVideo, SalesMethod};
 
@@ -39,7 +41,7 @@ impl<'de> de::Visitor<'de> for ItemSeed<'_> {
             return Err(A::Error::custom("no video"));
         };
         let (mut video_id, mut totals) = (None, [None; HISTORY_FIELDS.len()]);
-        let (mut issues, mut seen) = (Issues::default(), 0u32);
+        let (mut issues, mut seen, mut unknown_bytes) = (Issues::default(), 0u32, 0usize);
         order.start_item();
         while let Some(key) = map.next_key_seed(KeySeed(order))? {
             if let Some(bit) = key.bit() {
@@ -49,9 +51,25 @@ impl<'de> de::Visitor<'de> for ItemSeed<'_> {
                 ItemKey::Field(field) => {
                     read_field(&mut map, field, (video, &mut video_id, &mut issues))?;
                 }
-                ItemKey::History(index) => totals[index] = map.next_value::<Total>()?.0,
+                ItemKey::History(index) => {
+                    let total = map.next_value::<TotalSeen>()?.0;
+                    if total.is_some_and(|total| !fits(index, total)) {
+                        return Err(A::Error::custom("a field issue"));
+                    }
+                    totals[index] = total;
+                }
                 ItemKey::Other(name) => {
-                    let value = map.next_value::<Value>()?;
+                    // Read as the rescue reads it; anything it would record gives up.
+                    let raw = map.next_value::<&RawValue>()?;
+                    unknown_bytes =
+                        unknown_bytes.saturating_add(lenient::unknown_bytes(&name, raw));
+                    if unknown_bytes > lenient::MAX_UNKNOWN_BYTES {
+                        return Err(A::Error::custom("a field issue"));
+                    }
+                    let (value, caveats) = lenient::value(raw);
+                    let Some(value) = value.filter(|_| !caveats.any()) else {
+                        return Err(A::Error::custom("a field issue"));
+                    };
                     if video.extra.insert(name, value).is_some() {
                         return Err(A::Error::custom("duplicate field"));
                     }
@@ -203,30 +221,33 @@ impl<T, F: FnOnce(&str) -> T> de::Visitor<'_> for ParseStr<F> {
     }
 }
 
-/// An all-time total read as a number, by the normaliser's rule; null is absent, anything
-/// else (a string, a negative number) gives up.
-struct Total(Option<f64>);
+/// An all-time total read as a number, by the normaliser's rule (whole numbers exactly);
+/// null is absent, anything else (a string, a negative number) gives up.
+struct TotalSeen(Option<Total>);
 
-impl<'de> Deserialize<'de> for Total {
+impl<'de> Deserialize<'de> for TotalSeen {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         struct Visitor;
         impl de::Visitor<'_> for Visitor {
-            type Value = Total;
+            type Value = TotalSeen;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a non-negative number or null")
             }
-            fn visit_unit<E>(self) -> Result<Total, E> {
-                Ok(Total(None))
+            fn visit_unit<E>(self) -> Result<TotalSeen, E> {
+                Ok(TotalSeen(None))
             }
-            fn visit_u64<E: de::Error>(self, n: u64) -> Result<Total, E> {
-                self.visit_f64(n as f64)
+            fn visit_u64<E: de::Error>(self, n: u64) -> Result<TotalSeen, E> {
+                Ok(TotalSeen(Some(Total::Whole(n))))
             }
-            fn visit_i64<E: de::Error>(self, n: i64) -> Result<Total, E> {
-                self.visit_f64(n as f64)
+            fn visit_i64<E: de::Error>(self, n: i64) -> Result<TotalSeen, E> {
+                match u64::try_from(n) {
+                    Ok(n) => self.visit_u64(n),
+                    Err(_) => Err(E::custom("a field issue")),
+                }
             }
-            fn visit_f64<E: de::Error>(self, n: f64) -> Result<Total, E> {
-                match history_total(n) {
-                    Some(n) => Ok(Total(Some(n))),
+            fn visit_f64<E: de::Error>(self, n: f64) -> Result<TotalSeen, E> {
+                match decimal_total(n) {
+                    Some(total) => Ok(TotalSeen(Some(total))),
                     None => Err(E::custom("a field issue")),
                 }
             }
