@@ -9,7 +9,11 @@ mod docs_drift;
 mod logging;
 mod manual;
 mod output;
+mod queries;
+mod rows;
 mod sanitize;
+mod store;
+mod sync;
 mod table;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -29,12 +33,16 @@ use crate::args::{
     VideosArgs,
 };
 use crate::output::{Record, RecordWriter};
+use keyapi_tiktok_store::StoreError;
 
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
+        Command::Sync(args) => sync::run(args).await,
+        Command::History(args) => queries::history(args),
+        Command::Movers(args) => queries::movers(args),
         Command::Cache(args) => cache(args).await,
         Command::Completions { shell } => {
             manual::print(&manual::completions(shell)).map_err(Failure::Output)
@@ -62,6 +70,21 @@ enum Failure {
     Output(io::Error),
     /// `conformance` found this many departures from the spec (its report is on stdout).
     Drift(usize),
+    /// The store of `sync`, `history` or `movers` refused the input (nothing was sent or
+    /// written) or failed.
+    Store { message: String, refused: bool },
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        match error {
+            StoreError::InvalidPlan { .. } => Failure::Usage(error.to_string()),
+            _ => Failure::Store {
+                refused: error.is_refusal(),
+                message: error.to_string(),
+            },
+        }
+    }
 }
 
 impl From<Error> for Failure {
@@ -71,21 +94,24 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    /// 2 invalid arguments, 3 authentication, 4 credits exhausted, 5 rate limited, 1 the rest.
+    /// 2 invalid arguments, 3 authentication, 4 credits exhausted (or the budget spent), 5
+    /// rate limited, 1 the rest.
     fn exit_code(&self) -> u8 {
         match self {
-            Failure::Usage(_) | Failure::Api(Error::InvalidInput { .. }) => 2,
+            Failure::Usage(_)
+            | Failure::Api(Error::InvalidInput { .. })
+            | Failure::Store { refused: true, .. } => 2,
             Failure::Api(Error::Authentication(_)) => 3,
-            Failure::Api(Error::CreditsExhausted(_)) => 4,
+            Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
-            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) => 1,
+            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) | Failure::Store { .. } => 1,
         }
     }
 
     /// What went wrong, without the `error: kind` prefix.
     fn message(&self) -> String {
         match self {
-            Failure::Usage(message) => message.clone(),
+            Failure::Usage(message) | Failure::Store { message, .. } => message.clone(),
             Failure::Api(error) => error.to_string(),
             Failure::Output(error) => error.to_string(),
             Failure::Drift(found) => format!(
@@ -107,6 +133,7 @@ impl Failure {
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
             Failure::Drift(_) => format!("drift: {}", self.message()),
+            Failure::Store { message, .. } => format!("error: store: {message}"),
         }
     }
 }
@@ -200,6 +227,16 @@ fn client(
     connection: &ConnectionArgs,
     cache: impl FnOnce() -> Option<Cache>,
 ) -> Result<Client, Failure> {
+    let mut builder = client_builder(connection)?;
+    if let Some(cache) = cache() {
+        builder = builder.cache(cache);
+    }
+    Ok(builder.build()?)
+}
+
+/// A client builder from `KEYAPI_API_KEY` and the connection flags, refused (exit 2,
+/// nothing sent) when the key is not set.
+fn client_builder(connection: &ConnectionArgs) -> Result<ClientBuilder, Failure> {
     if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
         return Err(Failure::Usage(format!(
             "{API_KEY_ENV} is not set: export your KeyAPI key as {API_KEY_ENV}"
@@ -217,10 +254,7 @@ fn client(
     if let Some(qps) = connection.qps {
         builder = builder.requests_per_second(qps);
     }
-    if let Some(cache) = cache() {
-        builder = builder.cache(cache);
-    }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 /// The first page of the ranking the flags ask for, validated (no credit spent on a bad one).
