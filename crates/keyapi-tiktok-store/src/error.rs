@@ -94,12 +94,18 @@ impl StoreError {
         }
     }
 
-    pub(crate) fn sqlite(action: impl fmt::Display, path: &Path) -> impl FnOnce(rusqlite::Error) -> StoreError {
+    pub(crate) fn sqlite(
+        action: impl fmt::Display,
+        path: &Path,
+    ) -> impl FnOnce(rusqlite::Error) -> StoreError {
         let action = format!("{action} {}", path.display());
         move |source| StoreError::Sqlite { action, source }
     }
 
-    pub(crate) fn io(action: impl fmt::Display, path: &Path) -> impl FnOnce(std::io::Error) -> StoreError {
+    pub(crate) fn io(
+        action: impl fmt::Display,
+        path: &Path,
+    ) -> impl FnOnce(std::io::Error) -> StoreError {
         let action = format!("{action} {}", path.display());
         move |source| StoreError::Io { action, source }
     }
@@ -126,7 +132,11 @@ impl fmt::Display for StoreError {
                 write!(f, "{} is a directory, not a database file", path.display())
             }
             StoreError::NotSqlite { path } => {
-                write!(f, "{} is not an SQLite database; it was left untouched", path.display())
+                write!(
+                    f,
+                    "{} is not an SQLite database; it was left untouched",
+                    path.display()
+                )
             }
             StoreError::ForeignDatabase {
                 path,
@@ -146,7 +156,11 @@ impl fmt::Display for StoreError {
                 path.display()
             ),
             StoreError::Missing { path } => {
-                write!(f, "no database at {}; run `keyapi-tiktok sync` first", path.display())
+                write!(
+                    f,
+                    "no database at {}; run `keyapi-tiktok sync` first",
+                    path.display()
+                )
             }
             StoreError::Locked { path } => write!(
                 f,

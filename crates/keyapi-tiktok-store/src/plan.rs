@@ -325,9 +325,10 @@ impl SyncPlan {
     /// ```
     /// use keyapi_tiktok_store::SyncPlan;
     /// let now: jiff::Timestamp = "2026-12-01T12:00:00Z".parse()?;
-    /// let plan = SyncPlan::new("2026-11-30..2026-12-02".parse()?).regions(["US".parse()?]);
+    /// // Noon UTC on the 1st is 2 a.m. on the 2nd in UTC+14: the 3rd is in the future.
+    /// let plan = SyncPlan::new("2026-11-30..2026-12-05".parse()?).regions(["US".parse()?]);
     /// let error = plan.validate(now).unwrap_err();
-    /// assert_eq!(error.to_string(), "invalid plan: 2026-12-02 is in the future");
+    /// assert_eq!(error.to_string(), "invalid plan: 2026-12-03 is in the future");
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn validate(&self, now: Timestamp) -> Result<(), StoreError> {
@@ -403,10 +404,7 @@ mod tests {
 
     #[test]
     fn weekly_rankings_are_the_mondays_and_monthly_ones_the_firsts_in_the_range() {
-        let plan = plan(
-            "2026-10-28..2026-12-01",
-            &[Period::Weekly, Period::Monthly],
-        );
+        let plan = plan("2026-10-28..2026-12-01", &[Period::Weekly, Period::Monthly]);
         assert_eq!(
             dates(&plan, Period::Weekly),
             [
@@ -436,11 +434,21 @@ mod tests {
     #[test]
     fn a_range_is_one_date_or_two_joined_by_two_dots() {
         let range: DateRange = " 2026-11-01 .. 2026-11-03 ".parse().unwrap();
-        assert_eq!((range.start(), range.end()), (date(2026, 11, 1), date(2026, 11, 3)));
+        assert_eq!(
+            (range.start(), range.end()),
+            (date(2026, 11, 1), date(2026, 11, 3))
+        );
         assert_eq!(range.to_string(), "2026-11-01..2026-11-03");
         let day: DateRange = "2026-02-28".parse().unwrap();
         assert_eq!(day.days().collect::<Vec<_>>(), [date(2026, 2, 28)]);
-        for bad in ["", "2026-11-01..", "..2026-11-01", "2026-13-01", "2026-11-01...2026-11-02", "yesterday"] {
+        for bad in [
+            "",
+            "2026-11-01..",
+            "..2026-11-01",
+            "2026-13-01",
+            "2026-11-01...2026-11-02",
+            "yesterday",
+        ] {
             assert!(bad.parse::<DateRange>().is_err(), "{bad}");
         }
         let error = "2026-11-02..2026-11-01".parse::<DateRange>().unwrap_err();
@@ -476,7 +484,10 @@ mod tests {
             message(plan("2026-11-03", &[Period::Daily]).limit(0)),
             "invalid plan: the limit 0 is outside 1..=1000000"
         );
-        assert!(message(plan("2026-11-03", &[Period::Daily]).category("beauty")).contains("product_category_id"));
+        assert!(
+            message(plan("2026-11-03", &[Period::Daily]).category("beauty"))
+                .contains("product_category_id")
+        );
     }
 
     #[test]

@@ -111,10 +111,7 @@ impl Store {
     /// ```
     pub fn history(&self, video_id: &str) -> Result<Vec<HistoryEntry>, StoreError> {
         let failed = || StoreError::sqlite("read", &self.path);
-        let mut statement = self
-            .connection
-            .prepare_cached(HISTORY)
-            .map_err(failed())?;
+        let mut statement = self.connection.prepare_cached(HISTORY).map_err(failed())?;
         let rows = statement
             .query_map([video_id], |row| {
                 Ok(HistoryEntry {
@@ -178,13 +175,23 @@ impl Store {
                 Some(change) if change > 0 => MoverStatus::Up,
                 Some(_) => MoverStatus::Down,
             };
-            movers.movers.push(mover(entry, status, Some(entry.rank), previous_rank, change));
+            movers.movers.push(mover(
+                entry,
+                status,
+                Some(entry.rank),
+                previous_rank,
+                change,
+            ));
         }
         for entry in &before {
             if !present.contains(entry.video_id.as_str()) {
-                movers
-                    .movers
-                    .push(mover(entry, MoverStatus::Left, None, Some(entry.rank), None));
+                movers.movers.push(mover(
+                    entry,
+                    MoverStatus::Left,
+                    None,
+                    Some(entry.rank),
+                    None,
+                ));
             }
         }
         Ok(movers)
@@ -248,7 +255,11 @@ where
 {
     let text: String = row.get(index)?;
     text.parse().map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(index, rusqlite::types::Type::Text, Box::new(error))
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            Box::new(error),
+        )
     })
 }
 

@@ -48,7 +48,8 @@ impl Store {
             let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
             schema::version(&connection, path)?;
         } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(StoreError::io("create the directory of", path))?;
+            std::fs::create_dir_all(parent)
+                .map_err(StoreError::io("create the directory of", path))?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         let mut connection = open_connection(path, flags)?;
@@ -187,9 +188,7 @@ impl Store {
             Err(fs4::TryLockError::WouldBlock) => Err(StoreError::Locked {
                 path: self.path.clone(),
             }),
-            Err(fs4::TryLockError::Error(error)) => {
-                Err(StoreError::io("lock", &lock_path)(error))
-            }
+            Err(fs4::TryLockError::Error(error)) => Err(StoreError::io("lock", &lock_path)(error)),
         }
     }
 }

@@ -216,12 +216,16 @@ impl Store {
         plan: &SyncPlan,
         options: SyncOptions,
     ) -> Result<SyncReport, SyncError> {
+        plan.validate(options.now)?;
+        // Taken before reading what is stored, and held by the writer thread until its last
+        // commit, even when this future is dropped halfway.
+        let lock = self.lock()?;
         let status = self.plan_status(plan, options.now)?;
-        let _lock = self.lock()?;
         // The write probe: a read-only file or location fails here, before a credit.
         let run_id = self.start_run(plan, status.rankings.len())?;
         let writer = Writer::start(
             &self.path,
+            lock,
             today_utc(options.now),
             options.progress.clone(),
             options.concurrency.saturating_mul(2),

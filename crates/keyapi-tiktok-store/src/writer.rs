@@ -2,6 +2,7 @@
 //! each page's rows with its ranking's progress in one transaction.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
 
@@ -45,10 +46,12 @@ pub(crate) struct Writer {
 }
 
 impl Writer {
-    /// Opens a connection (failing before any request) and starts the thread; at most
-    /// `capacity` pages wait for it, so memory stays flat however long the plan.
+    /// Opens a connection (failing before any request) and starts the thread, which holds
+    /// the one-writer `lock` until its last commit; at most `capacity` pages wait for it,
+    /// so memory stays flat however long the plan.
     pub(crate) fn start(
         path: &Path,
+        lock: File,
         today: Date,
         progress: Option<ProgressFn>,
         capacity: usize,
@@ -64,7 +67,11 @@ impl Writer {
         };
         let thread = std::thread::Builder::new()
             .name("keyapi-tiktok-store writer".to_owned())
-            .spawn(move || state.run(receiver))
+            .spawn(move || {
+                let tally = state.run(receiver);
+                drop(lock);
+                tally
+            })
             .map_err(StoreError::io("start the writer thread for", path))?;
         Ok(Writer { sender, thread })
     }
@@ -150,7 +157,10 @@ impl State {
     fn commit(&mut self, batch: &[PageWrite]) -> Result<Vec<RankingState>, StoreError> {
         let failed = StoreError::sqlite("write to", &self.path);
         let fetched_at = Timestamp::now().to_string();
-        let transaction = self.connection.transaction().map_err(StoreError::sqlite("write to", &self.path))?;
+        let transaction = self
+            .connection
+            .transaction()
+            .map_err(StoreError::sqlite("write to", &self.path))?;
         let mut new_ids = Vec::new();
         let mut states = Vec::with_capacity(batch.len());
         let stored = (|| {
@@ -168,9 +178,7 @@ impl State {
             }
             Ok::<_, rusqlite::Error>(())
         })();
-        stored
-            .and_then(|()| transaction.commit())
-            .map_err(failed)?;
+        stored.and_then(|()| transaction.commit()).map_err(failed)?;
         self.ids.extend(new_ids);
         Ok(states)
     }
@@ -187,9 +195,9 @@ fn ranking_id(
          WHERE date = ?1 AND region = ?2 AND field = ?3 AND period = ?4
            AND ifnull(category, '') = ifnull(?5, '') AND ifnull(ai, -1) = ifnull(?6, -1)",
     )?;
-    if let Some(id) = rusqlite::OptionalExtension::optional(
-        select.query_row(key_params(key), |row| row.get(0)),
-    )? {
+    if let Some(id) =
+        rusqlite::OptionalExtension::optional(select.query_row(key_params(key), |row| row.get(0)))?
+    {
         return Ok(id);
     }
     transaction.execute(
@@ -222,7 +230,11 @@ fn store_page(
     let first_rank = i64::from(page.page.saturating_sub(1)) * size + 1;
     let short = page.is_last();
     // A short page ends the ranking: ranks after it (from an earlier, longer fetch) go too.
-    let last_rank = if short { i64::MAX } else { first_rank + size - 1 };
+    let last_rank = if short {
+        i64::MAX
+    } else {
+        first_rank + size - 1
+    };
     transaction
         .prepare_cached("DELETE FROM entries WHERE ranking = ?1 AND rank BETWEEN ?2 AND ?3")?
         .execute(params![id, first_rank, last_rank])?;
