@@ -69,3 +69,10 @@ pub use queries::{HistoryEntry, Mover, MoverStatus, Movers};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use store::{Action, PlanStatus, PlannedRanking, RankingState, Store, StoredRanking};
 pub use sync::{ProgressFn, SyncEvent, SyncOptions, SyncOutcome, SyncReport};
+#[doc(hidden)]
+pub use writer::__bench_write;
+
+/// The statements behind `history` and `movers`, for the bench's `EXPLAIN QUERY PLAN`.
+#[doc(hidden)]
+pub const __QUERIES: [(&str, &str); 2] =
+    [("history", queries::HISTORY), ("movers", queries::RANKED)];

@@ -200,13 +200,7 @@ impl Store {
     /// A ranking's entries in rank order.
     fn ranked(&self, ranking: i64) -> Result<Vec<Ranked>, StoreError> {
         let failed = || StoreError::sqlite("read", &self.path);
-        let mut statement = self
-            .connection
-            .prepare_cached(
-                "SELECT rank, video_id, nick_name, unique_id, description FROM entries
-                 WHERE ranking = ?1 ORDER BY rank",
-            )
-            .map_err(failed())?;
+        let mut statement = self.connection.prepare_cached(RANKED).map_err(failed())?;
         let rows = statement
             .query_map([ranking], |row| {
                 Ok(Ranked {
@@ -222,7 +216,12 @@ impl Store {
     }
 }
 
-const HISTORY: &str = "SELECT r.date, r.period, r.field, r.region, r.category, r.ai,
+/// A ranking's entries, for `movers`.
+pub(crate) const RANKED: &str = "SELECT rank, video_id, nick_name, unique_id, description
+    FROM entries WHERE ranking = ?1 ORDER BY rank";
+
+/// A video's entries, for `history`.
+pub(crate) const HISTORY: &str = "SELECT r.date, r.period, r.field, r.region, r.category, r.ai,
         e.rank, e.views, e.likes, e.units_sold, e.gmv
     FROM entries e JOIN rankings r ON r.id = e.ranking
     WHERE e.video_id = ?1

@@ -83,17 +83,28 @@ impl Writer {
 
     /// Waits for every page sent to be committed (or the writer to fail).
     pub(crate) async fn finish(self) -> WriterTally {
+        tokio::task::spawn_blocking(move || self.join())
+            .await
+            .unwrap_or_else(|_| WriterTally::failed())
+    }
+
+    /// [`Writer::finish`], blocking the calling thread.
+    pub(crate) fn join(self) -> WriterTally {
         let Writer { sender, thread } = self;
         drop(sender);
-        let joined = tokio::task::spawn_blocking(move || thread.join()).await;
-        match joined {
-            Ok(Ok(tally)) => tally,
-            _ => WriterTally {
-                error: Some(StoreError::io("write", Path::new("the store"))(
-                    std::io::Error::other("the writer thread failed"),
-                )),
-                ..WriterTally::default()
-            },
+        thread.join().unwrap_or_else(|_| WriterTally::failed())
+    }
+}
+
+impl WriterTally {
+    /// The tally of a writer thread that panicked (a bug: it has no panicking path).
+    fn failed() -> WriterTally {
+        WriterTally {
+            error: Some(StoreError::Io {
+                action: "write the store".to_owned(),
+                source: std::io::Error::other("the writer thread failed"),
+            }),
+            ..WriterTally::default()
         }
     }
 }
@@ -364,4 +375,36 @@ fn upsert_video(
         date,
     ])?;
     Ok(())
+}
+
+/// The writer without the network, for the benches: stores `pages` of `key` through the
+/// same thread, channel and transactions as a sync; the videos stored.
+#[doc(hidden)]
+pub fn __bench_write(
+    path: &Path,
+    key: &RankingKey,
+    needed_pages: u32,
+    pages: impl Iterator<Item = Page>,
+) -> Result<u64, StoreError> {
+    let store = crate::Store::open(path)?;
+    let lock = store.lock()?;
+    let today = crate::plan::today_utc(Timestamp::now());
+    let writer = Writer::start(path, lock, today, None, 16)?;
+    let sender = writer.sender();
+    for page in pages {
+        let write = PageWrite {
+            key: key.clone(),
+            needed_pages,
+            page,
+        };
+        if sender.blocking_send(write).is_err() {
+            break;
+        }
+    }
+    drop(sender);
+    let tally = writer.join();
+    match tally.error {
+        Some(error) => Err(error),
+        None => Ok(tally.items),
+    }
 }
