@@ -94,7 +94,9 @@ fn fields_listed(help: &str) -> Vec<String> {
     let start = help.find("Fields (").expect("--help lists the fields");
     let list = &help[start..];
     let list = &list[list.find(":\n").expect("a list after a colon") + 2..];
-    list.split(',').map(|field| field.trim().to_owned()).collect()
+    list.split(',')
+        .map(|field| field.trim().to_owned())
+        .collect()
 }
 
 #[test]
