@@ -156,14 +156,14 @@ pub(crate) async fn run(args: SyncArgs) -> Result<(), Failure> {
     let mut store = Store::open(&path)?;
     let status = store.plan_status(&plan, now)?;
     let progress = progress_bar(status.max_credits, args.quiet);
-    let bar = progress.clone();
+    let (bar, quiet) = (progress.clone(), args.quiet);
     let options = SyncOptions::new()
         .concurrency(concurrency)
         .now(now)
         .progress(Arc::new(move |event| match event {
             SyncEvent::PageStored { .. } => bar.inc(1),
             SyncEvent::RankingFailed { ranking, error } => {
-                bar.suspend(|| logging::warn(false, &format!("{ranking}: {error}")));
+                bar.suspend(|| logging::warn(quiet, &format!("{ranking}: {error}")));
             }
             _ => {}
         }));

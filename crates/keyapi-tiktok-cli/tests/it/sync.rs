@@ -375,3 +375,57 @@ async fn wait_for(done: impl Fn() -> bool) {
     }
     panic!("timed out waiting");
 }
+
+#[tokio::test]
+async fn failures_exit_as_videos_does_with_the_summary_of_what_was_kept() {
+    let cases = [
+        (Reply::Unauthorized, 3, "authentication"),
+        (Reply::CreditsExhausted, 4, "credits_exhausted"),
+        (
+            Reply::RateLimited {
+                retry_after_secs: 0,
+            },
+            5,
+            "rate_limited",
+        ),
+        (Reply::ServerError, 1, "server"),
+    ];
+    for (reply, code, kind) in cases {
+        let fake = FakeKeyApi::with_videos(25).await;
+        // The first ranking's first page is stored; the second page fails.
+        fake.script([Reply::Page, reply.clone()]);
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("rankings.sqlite3");
+        let run = sync(&db, &fake, &["--max-retries", "0"]).await;
+        assert_eq!(run.code, code, "{reply:?}: {}", run.stderr);
+        let last = run.stderr.lines().last().unwrap_or_default();
+        assert!(
+            last.starts_with(&format!("error: {kind}")),
+            "{reply:?}: {}",
+            run.stderr
+        );
+        assert!(
+            run.stderr.contains(
+                "stored 0 of 2 rankings (0 already complete, 2 partial, 1 failed): 1 pages"
+            ),
+            "{reply:?}: {}",
+            run.stderr
+        );
+        assert_eq!(pages_stored(&db), 1, "{reply:?}");
+
+        // With --quiet, the error line alone: no warning, no summary.
+        fake.script([reply.clone()]);
+        let quiet = sync(&db, &fake, &["--max-retries", "0", "--quiet"]).await;
+        assert_eq!(quiet.code, code, "{reply:?}: {}", quiet.stderr);
+        assert_eq!(
+            quiet.stderr.lines().count(),
+            1,
+            "{reply:?}: {}",
+            quiet.stderr
+        );
+
+        let rerun = sync(&db, &fake, &[]).await;
+        assert_eq!(rerun.code, 0, "{reply:?}: {}", rerun.stderr);
+        assert_eq!(entries(&db), 50);
+    }
+}
