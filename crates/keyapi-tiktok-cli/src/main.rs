@@ -27,13 +27,13 @@ use keyapi_tiktok::{
     API_KEY_ENV, Cache, Client, ClientBuilder, Error, Period, RankedVideo, RetryPolicy,
     VideoRankingQuery,
 };
+use keyapi_tiktok_store::StoreError;
 
 use crate::args::{
     CacheAction, CacheArgs, CacheDir, CacheOptions, Cli, Command, ConnectionArgs, QueryArgs,
     VideosArgs,
 };
 use crate::output::{Record, RecordWriter};
-use keyapi_tiktok_store::StoreError;
 
 #[tokio::main]
 async fn main() -> ExitCode {
@@ -173,7 +173,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         .video_ranking(query)
         .limit(wanted.limit)
         .concurrency(usize::from(connection.concurrency));
-    let progress = progress_bar(ranking.max_pages(), output.quiet);
+    let progress = progress_bar(u64::from(ranking.max_pages()), output.quiet);
     let mut pages = ranking.pages();
     let mut writer = RecordWriter::new(output.format, BufWriter::new(io::stdout()));
     let (mut written, mut pages_received) = (0, 0);
@@ -346,11 +346,11 @@ fn warn_issues(video: &RankedVideo, warn: &impl Fn(String)) {
 
 /// A progress bar on stderr when it is a terminal and several pages are fetched; hidden
 /// otherwise.
-fn progress_bar(pages: u32, quiet: bool) -> ProgressBar {
+fn progress_bar(pages: u64, quiet: bool) -> ProgressBar {
     if quiet || pages < 2 || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(u64::from(pages));
+    let bar = ProgressBar::new(pages);
     if let Ok(style) =
         ProgressStyle::with_template("{spinner} page {pos}/{len} {wide_bar} {elapsed}")
     {

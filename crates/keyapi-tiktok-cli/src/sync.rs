@@ -1,11 +1,10 @@
 //! `keyapi-tiktok sync`: many rankings into the store under one concurrency, rate limit
 //! and budget, resumable; `--dry-run` says what it would fetch and cost.
 
-use std::io::{self, IsTerminal, Write};
+use std::io::{self, Write};
 use std::sync::Arc;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{
@@ -15,7 +14,7 @@ use keyapi_tiktok_store::{
 
 use crate::args::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
 use crate::store::DbArg;
-use crate::{Failure, client_builder, logging};
+use crate::{Failure, client_builder, logging, progress_bar};
 
 pub(crate) const SYNC_AFTER_HELP: &str = "\
 Fetches every ranking of the plan (each date × region × --by × --period; weekly rankings
@@ -155,6 +154,7 @@ pub(crate) async fn run(args: SyncArgs) -> Result<(), Failure> {
     let client = builder.build()?;
     let mut store = Store::open(&path)?;
     let status = store.plan_status(&plan, now)?;
+    // Over every page the plan may fetch.
     let progress = progress_bar(status.max_credits, args.quiet);
     let (bar, quiet) = (progress.clone(), args.quiet);
     let options = SyncOptions::new()
@@ -246,20 +246,6 @@ fn print_plan(status: &PlanStatus) -> io::Result<()> {
         status.to_fetch, status.complete, status.max_credits
     )?;
     out.flush()
-}
-
-/// A bar over every page the plan may fetch, on stderr when it is a terminal.
-fn progress_bar(pages: u64, quiet: bool) -> ProgressBar {
-    if quiet || pages < 2 || !io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(pages);
-    if let Ok(style) =
-        ProgressStyle::with_template("{spinner} page {pos}/{len} (at most) {wide_bar} {elapsed}")
-    {
-        bar.set_style(style);
-    }
-    bar
 }
 
 impl From<SyncError> for Failure {

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::common::*;
-use crate::sync::sync_command;
+use crate::sync::{PLAN, sync_command};
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
@@ -38,27 +38,11 @@ fn video_id(n: usize) -> String {
     item(n)["video_id"].as_str().unwrap().to_owned()
 }
 
-/// A store holding the US daily views rankings of 2026-01-05 and 2026-01-06.
+/// A store holding the US daily views rankings of 2026-01-05 and 2026-01-06 ([`PLAN`]).
 async fn two_days(db: &Path) -> MockServer {
     let server = MockServer::start().await;
     ranking_request().respond_with(TwoDays).mount(&server).await;
-    let run = finish(sync_command(
-        db,
-        &server.uri(),
-        &[
-            "--date",
-            "2026-01-05..2026-01-06",
-            "--region",
-            "US",
-            "--by",
-            "views",
-            "--period",
-            "daily",
-            "--limit",
-            "10",
-        ],
-    ))
-    .await;
+    let run = finish(sync_command(db, &server.uri(), &PLAN)).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     server
 }

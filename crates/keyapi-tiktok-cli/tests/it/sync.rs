@@ -9,7 +9,7 @@ use crate::common::*;
 use keyapi_tiktok_testkit::{FakeKeyApi, Reply};
 
 /// Two settled daily rankings of the fake's 25 videos: 3 pages each (10, 10, 5), 6 in all.
-const PLAN: [&str; 10] = [
+pub(crate) const PLAN: [&str; 10] = [
     "--date",
     "2026-01-05..2026-01-06",
     "--region",
@@ -30,9 +30,8 @@ pub(crate) fn sync_command(db: &Path, base_url: &str, args: &[&str]) -> TestComm
     command(&all)
 }
 
-/// `sync` of [`PLAN`] into `db` from `fake`, with `extra` (whose flags replace the plan's),
-/// run to the end.
-pub(crate) async fn sync(db: &Path, fake: &FakeKeyApi, extra: &[&str]) -> Run {
+/// [`PLAN`] with `extra`, whose flags replace the plan's.
+fn plan_with<'a>(extra: &[&'a str]) -> Vec<&'a str> {
     let mut args: Vec<&str> = PLAN
         .chunks(2)
         .filter(|flag_value| !extra.contains(&flag_value[0]))
@@ -40,7 +39,12 @@ pub(crate) async fn sync(db: &Path, fake: &FakeKeyApi, extra: &[&str]) -> Run {
         .copied()
         .collect();
     args.extend_from_slice(extra);
-    finish(sync_command(db, &fake.base_url(), &args)).await
+    args
+}
+
+/// `sync` of [`PLAN`] with `extra` into `db` from `fake`, run to the end.
+pub(crate) async fn sync(db: &Path, fake: &FakeKeyApi, extra: &[&str]) -> Run {
+    finish(sync_command(db, &fake.base_url(), &plan_with(extra))).await
 }
 
 /// The pages stored, by the `rankings` table of the store's documented schema.
@@ -317,20 +321,7 @@ async fn a_sync_killed_mid_run_leaves_a_sound_store_and_the_rerun_pays_only_what
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("rankings.sqlite3");
-    let plan = [
-        "--date",
-        "2026-01-05..2026-01-08",
-        "--region",
-        "US",
-        "--by",
-        "views",
-        "--period",
-        "daily",
-        "--limit",
-        "30",
-        "--concurrency",
-        "3",
-    ];
+    let plan = plan_with(&["--date", "2026-01-05..2026-01-08", "--concurrency", "3"]);
     let mut child = sync_command(&db, &slow.base_url(), &plan)
         .spawn()
         .expect("the binary runs");

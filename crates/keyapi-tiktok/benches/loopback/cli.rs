@@ -24,46 +24,34 @@ fn binary() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// One run of `keyapi-tiktok videos` for `pages` pages, with a fresh cache in `cache` or
-/// `--no-cache`; its wall-clock time, start-up and exit included.
-fn run(
+/// `keyapi-tiktok SUBCOMMAND` asking the bench's server for `pages` pages of one ranking,
+/// quietly and without retries.
+fn command(
     binary: &Path,
     server: &Server,
+    subcommand: &str,
     pages: u32,
     concurrency: usize,
-    cache: Option<&Path>,
-) -> f64 {
+) -> Command {
     let mut command = Command::new(binary);
     command
         .env("KEYAPI_API_KEY", API_KEY)
         .env_remove("KEYAPI_BASE_URL")
         .env_remove("KEYAPI_CACHE_DIR")
-        .args([
-            "videos",
-            "--date",
-            "2026-01-31",
-            "--region",
-            "US",
-            "--by",
-            "sales",
-        ])
-        .args([
-            "--period",
-            "daily",
-            "--format",
-            "ndjson",
-            "--quiet",
-            "--max-retries",
-            "0",
-        ])
+        .env_remove("KEYAPI_DB")
+        .args([subcommand, "--date", "2026-01-31", "--region", "US"])
+        .args(["--by", "sales", "--period", "daily"])
+        .args(["--quiet", "--max-retries", "0"])
         .args(["--limit", &(u64::from(pages) * common::ITEMS).to_string()])
         .args(["--concurrency", &concurrency.to_string()])
         .args(["--base-url", &server.base_url()])
         .stdin(Stdio::null());
-    match cache {
-        Some(dir) => command.arg("--cache-dir").arg(dir),
-        None => command.arg("--no-cache"),
-    };
+    command
+}
+
+/// Runs `command`, which must succeed having asked for exactly `pages` pages: its
+/// wall-clock time, start-up and exit included, and its stdout.
+fn timed(mut command: Command, server: &Server, pages: u32) -> (f64, Vec<u8>) {
     let before = server.requests();
     let start = Instant::now();
     let output = command.output().expect("run keyapi-tiktok");
@@ -73,59 +61,44 @@ fn run(
         "keyapi-tiktok failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let records = output
-        .stdout
+    assert_eq!(
+        server.requests() - before,
+        u64::from(pages),
+        "exactly the pages asked for"
+    );
+    (elapsed, output.stdout)
+}
+
+/// One run of `keyapi-tiktok videos` for `pages` pages, with a fresh cache in `cache` or
+/// `--no-cache`; its wall-clock time.
+fn run(
+    binary: &Path,
+    server: &Server,
+    pages: u32,
+    concurrency: usize,
+    cache: Option<&Path>,
+) -> f64 {
+    let mut command = command(binary, server, "videos", pages, concurrency);
+    command.args(["--format", "ndjson"]);
+    match cache {
+        Some(dir) => command.arg("--cache-dir").arg(dir),
+        None => command.arg("--no-cache"),
+    };
+    let (elapsed, stdout) = timed(command, server, pages);
+    let records = stdout
         .split(|b| *b == b'\n')
         .filter(|line| !line.is_empty())
         .count();
     assert_eq!(records as u64, u64::from(pages) * common::ITEMS);
-    assert_eq!(
-        server.requests() - before,
-        u64::from(pages),
-        "exactly the pages asked for"
-    );
     elapsed
 }
 
 /// One run of `keyapi-tiktok sync` of `pages` pages of one ranking into a new store at
-/// `db`; its wall-clock time, start-up and exit included.
+/// `db`; its wall-clock time.
 fn run_sync(binary: &Path, server: &Server, pages: u32, concurrency: usize, db: &Path) -> f64 {
-    let mut command = Command::new(binary);
-    command
-        .env("KEYAPI_API_KEY", API_KEY)
-        .env_remove("KEYAPI_BASE_URL")
-        .env_remove("KEYAPI_DB")
-        .args([
-            "sync",
-            "--date",
-            "2026-01-31",
-            "--region",
-            "US",
-            "--by",
-            "sales",
-        ])
-        .args(["--period", "daily", "--quiet", "--max-retries", "0"])
-        .args(["--limit", &(u64::from(pages) * common::ITEMS).to_string()])
-        .args(["--concurrency", &concurrency.to_string()])
-        .args(["--base-url", &server.base_url()])
-        .arg("--db")
-        .arg(db)
-        .stdin(Stdio::null());
-    let before = server.requests();
-    let start = Instant::now();
-    let output = command.output().expect("run keyapi-tiktok sync");
-    let elapsed = start.elapsed().as_secs_f64();
-    assert!(
-        output.status.success(),
-        "keyapi-tiktok sync failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        server.requests() - before,
-        u64::from(pages),
-        "exactly the pages asked for"
-    );
-    elapsed
+    let mut command = command(binary, server, "sync", pages, concurrency);
+    command.arg("--db").arg(db);
+    timed(command, server, pages).0
 }
 
 /// `sync` of one ranking into a fresh store against `videos --no-cache` printing the same
