@@ -131,15 +131,23 @@ CREATE TABLE sync_runs (
 /// The first 16 bytes of every SQLite database file.
 const SQLITE_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
+/// The database header's size, and where `application_id` sits in it (big-endian).
+const HEADER_BYTES: usize = 100;
+const APPLICATION_ID_AT: usize = 68;
+
 /// What is at a path, checked without letting SQLite touch it.
 pub(crate) enum Found {
     /// Nothing (or an empty file): a new store.
     Nothing,
-    /// A file that starts like an SQLite database.
-    Sqlite,
+    /// A file with an SQLite header.
+    Sqlite {
+        /// The header's `application_id`: ours, another application's, or 0 (none yet, or
+        /// a file whose first transaction is still only in its `-wal` file).
+        application_id: i32,
+    },
 }
 
-/// Refuses a directory and a file that is not SQLite, reading only the file's first bytes.
+/// Refuses a directory and a file that is not SQLite, reading only the file's header.
 pub(crate) fn inspect(path: &Path) -> Result<Found, StoreError> {
     let metadata = match std::fs::metadata(path) {
         Ok(metadata) => metadata,
@@ -154,11 +162,17 @@ pub(crate) fn inspect(path: &Path) -> Result<Found, StoreError> {
     if metadata.len() == 0 {
         return Ok(Found::Nothing);
     }
-    let mut header = [0u8; 16];
+    let mut header = [0u8; HEADER_BYTES];
     let read = std::fs::File::open(path)
         .and_then(|mut file| std::io::Read::read_exact(&mut file, &mut header));
     match read {
-        Ok(()) if &header == SQLITE_HEADER => Ok(Found::Sqlite),
+        Ok(()) if header.starts_with(SQLITE_HEADER) => {
+            let mut id = [0u8; 4];
+            id.copy_from_slice(&header[APPLICATION_ID_AT..APPLICATION_ID_AT + 4]);
+            Ok(Found::Sqlite {
+                application_id: i32::from_be_bytes(id),
+            })
+        }
         Ok(()) => Err(StoreError::NotSqlite {
             path: path.to_owned(),
         }),

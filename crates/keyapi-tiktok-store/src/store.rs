@@ -9,7 +9,7 @@ use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use serde::Serialize;
 
 use crate::plan::today_utc;
-use crate::schema::{self, Found, SCHEMA_VERSION};
+use crate::schema::{self, APPLICATION_ID, Found, SCHEMA_VERSION};
 use crate::{RankingKey, StoreError, SyncPlan};
 
 /// A store of rankings: one SQLite file that `sqlite3`, DuckDB or Datasette can open too
@@ -42,12 +42,11 @@ impl Store {
     /// database ([`StoreError::ForeignDatabase`]) and a newer schema
     /// ([`StoreError::NewerSchema`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Found::Sqlite = schema::inspect(path)? {
-            // Checked through a read-only connection first, so a foreign file is never
-            // written (not even switched to WAL).
-            let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
-            schema::version(&connection, path)?;
-        } else if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let exists = refuse_foreign(path)?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !exists && !p.as_os_str().is_empty())
+        {
             std::fs::create_dir_all(parent)
                 .map_err(StoreError::io("create the directory of", path))?;
         }
@@ -68,7 +67,7 @@ impl Store {
     /// Refuses what [`Store::open`] refuses, and a missing or empty database
     /// ([`StoreError::Missing`]).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
-        if let Found::Nothing = schema::inspect(path)? {
+        if !refuse_foreign(path)? {
             return Err(StoreError::Missing {
                 path: path.to_owned(),
             });
@@ -190,6 +189,28 @@ impl Store {
             }),
             Err(fs4::TryLockError::Error(error)) => Err(StoreError::io("lock", &lock_path)(error)),
         }
+    }
+}
+
+/// Refuses a directory, a file that is not SQLite, another application's database and a
+/// newer schema, without writing a byte; whether there is a database at all.
+fn refuse_foreign(path: &Path) -> Result<bool, StoreError> {
+    match schema::inspect(path)? {
+        Found::Nothing => Ok(false),
+        Found::Sqlite { application_id } if application_id == APPLICATION_ID => Ok(true),
+        Found::Sqlite { application_id: 0 } => {
+            // No id in the header (another application's file, or ours whose first
+            // transaction is still only in its -wal file): checked through a read-only
+            // connection, which sees the -wal file but cannot write, not even switch the
+            // file to WAL.
+            let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            schema::version(&connection, path)?;
+            Ok(true)
+        }
+        Found::Sqlite { application_id } => Err(StoreError::ForeignDatabase {
+            path: path.to_owned(),
+            application_id,
+        }),
     }
 }
 

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::plan::today_utc;
 use crate::store::{Action, PlannedRanking, RankingState};
-use crate::writer::{PageWrite, Writer, WriterTally};
+use crate::writer::{PageWrite, Writer};
 use crate::{RankingKey, Store, StoreError, SyncError, SyncPlan};
 
 /// What a sync reports while it runs, to [`SyncOptions::progress`].
@@ -157,8 +157,8 @@ pub struct SyncReport {
     pub rankings_skipped: usize,
     /// Rankings stored whole by this run (complete or ended short).
     pub rankings_done: usize,
-    /// Rankings this run stopped before their end (a failure, a budget); the next sync
-    /// resumes them.
+    /// Rankings this run did not store whole: stopped by a failure or the budget, or not
+    /// started after a failure every ranking would share. The next sync resumes them.
     pub rankings_partial: usize,
     /// Rankings whose requests failed.
     pub rankings_failed: usize,
@@ -263,8 +263,12 @@ impl Store {
             rankings_failed: 0,
             pages: tally.pages,
             items: tally.items,
-            credits: usage.credits_spent - usage_before.credits_spent,
-            requests: usage.requests_sent - usage_before.requests_sent,
+            credits: usage
+                .credits_spent
+                .saturating_sub(usage_before.credits_spent),
+            requests: usage
+                .requests_sent
+                .saturating_sub(usage_before.requests_sent),
             outcome: SyncOutcome::Complete,
         };
         let mut first_error = None;
@@ -278,22 +282,25 @@ impl Store {
                 first_error.get_or_insert(error);
             }
         }
-        self.finish_run(&report, &tally, first_error.as_ref());
+        report.outcome = match (&tally.error, &first_error) {
+            (Some(_), _) => SyncOutcome::WriteFailed,
+            (None, Some(_)) => SyncOutcome::Failed,
+            (None, None) => SyncOutcome::Complete,
+        };
+        let failure = tally.error.as_ref().map(ToString::to_string);
+        self.finish_run(
+            &report,
+            failure.or_else(|| first_error.as_ref().map(ToString::to_string)),
+        );
         match (tally.error, first_error) {
-            (Some(error), _) => {
-                report.outcome = SyncOutcome::WriteFailed;
-                Err(SyncError::Write {
-                    error,
-                    report: Box::new(report),
-                })
-            }
-            (None, Some(error)) => {
-                report.outcome = SyncOutcome::Failed;
-                Err(SyncError::Fetch {
-                    error,
-                    report: Box::new(report),
-                })
-            }
+            (Some(error), _) => Err(SyncError::Write {
+                error,
+                report: Box::new(report),
+            }),
+            (None, Some(error)) => Err(SyncError::Fetch {
+                error,
+                report: Box::new(report),
+            }),
             (None, None) => Ok(report),
         }
     }
@@ -312,26 +319,14 @@ impl Store {
 
     /// Closes the run's ledger row. Best effort: the pages are committed already, and a
     /// row left `running` says the run was cut short.
-    fn finish_run(&self, report: &SyncReport, tally: &WriterTally, error: Option<&Error>) {
-        let outcome = if tally.error.is_some() {
-            SyncOutcome::WriteFailed
-        } else if error.is_some() {
-            SyncOutcome::Failed
-        } else {
-            SyncOutcome::Complete
-        };
-        let error = tally
-            .error
-            .as_ref()
-            .map(ToString::to_string)
-            .or_else(|| error.map(ToString::to_string));
+    fn finish_run(&self, report: &SyncReport, error: Option<String>) {
         let saturate = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
         let updated = self.connection.execute(
             "UPDATE sync_runs SET finished_at = ?1, outcome = ?2, pages = ?3, items = ?4,
                  credits = ?5, requests = ?6, error = ?7 WHERE id = ?8",
             rusqlite::params![
                 Timestamp::now().to_string(),
-                outcome.as_str(),
+                report.outcome.as_str(),
                 saturate(report.pages),
                 saturate(report.items),
                 saturate(report.credits),

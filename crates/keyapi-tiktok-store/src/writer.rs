@@ -246,7 +246,7 @@ fn store_page(
     } else {
         first_rank + size - 1
     };
-    transaction
+    let replaced = transaction
         .prepare_cached("DELETE FROM entries WHERE ranking = ?1 AND rank BETWEEN ?2 AND ?3")?
         .execute(params![id, first_rank, last_rank])?;
     let mut insert = transaction.prepare_cached(INSERT_ENTRY)?;
@@ -265,12 +265,19 @@ fn store_page(
     };
     transaction
         .prepare_cached(
-            "UPDATE rankings SET state = ?1, pages = ?2,
-                 items = (SELECT count(*) FROM entries WHERE ranking = ?5),
-                 credits = credits + 1, fetched_at = ?3, settled = ?4
-             WHERE id = ?5",
+            "UPDATE rankings SET state = ?1, pages = ?2, items = items - ?3 + ?4,
+                 credits = credits + 1, fetched_at = ?5, settled = ?6
+             WHERE id = ?7",
         )?
-        .execute(params![state.as_str(), page.page, fetched_at, settled, id])?;
+        .execute(params![
+            state.as_str(),
+            page.page,
+            replaced as i64,
+            page.items.len() as i64,
+            fetched_at,
+            settled,
+            id
+        ])?;
     Ok(state)
 }
 

@@ -5,6 +5,8 @@ use std::path::Path;
 use keyapi_tiktok_store::{APPLICATION_ID, SCHEMA_VERSION, Store, StoreError};
 use rusqlite::Connection;
 
+use jiff::civil::date;
+
 use crate::common::*;
 
 /// Opens `path` both ways; both refusals, the file unchanged.
@@ -119,4 +121,50 @@ fn reading_a_missing_store_creates_nothing() {
     assert!(matches!(error, StoreError::Missing { .. }), "{error:?}");
     assert!(error.is_refusal());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[tokio::test]
+async fn a_store_left_by_a_crash_opens_for_reading_and_writing() {
+    let fake = keyapi_tiktok_testkit::FakeKeyApi::with_videos(10).await;
+    let (dir, path) = db();
+    sync(&path, &fake, &plan("2026-11-19", 10)).await.unwrap();
+    // The files as a writer killed after a commit leaves them: the commit only in the
+    // -wal file, the -shm file beside it, no process holding either.
+    let writer = sql(&path);
+    writer
+        .execute_batch("PRAGMA wal_autocheckpoint = 0; UPDATE rankings SET credits = 7")
+        .unwrap();
+    let crashed = dir.path().join("crashed.sqlite3");
+    for suffix in ["", "-wal", "-shm"] {
+        let name = |base: &Path| format!("{}{suffix}", base.display());
+        std::fs::copy(name(&path), name(&crashed)).unwrap();
+    }
+    drop(writer);
+    assert!(
+        std::fs::metadata(format!("{}-wal", crashed.display()))
+            .unwrap()
+            .len()
+            > 0
+    );
+    let reader = Store::open_read_only(&crashed).unwrap();
+    assert_eq!(
+        reader
+            .stored(&key(date(2026, 11, 19)))
+            .unwrap()
+            .unwrap()
+            .credits,
+        7
+    );
+    drop(reader);
+    let writer = Store::open(&crashed).unwrap();
+    assert_eq!(
+        writer
+            .stored(&key(date(2026, 11, 19)))
+            .unwrap()
+            .unwrap()
+            .credits,
+        7
+    );
+    drop(writer);
+    assert_intact(&crashed);
 }
