@@ -12,6 +12,7 @@ const DEFAULT_FILE: &str = "rankings.sqlite3";
 
 /// `--db`, shared by `sync`, `history` and `movers`.
 #[derive(Debug, Args)]
+#[command(next_help_heading = "Store")]
 pub(crate) struct DbArg {
     /// The store, one SQLite file [default: $KEYAPI_DB, else rankings.sqlite3 in the
     /// user's data directory (e.g. ~/.local/share/keyapi-tiktok/rankings.sqlite3)]

@@ -64,16 +64,16 @@ pub(crate) struct SyncArgs {
     db: DbArg,
     /// Print the plan (the rankings to fetch, those already complete, the most credits it
     /// can cost) and send nothing; needs no key.
-    #[arg(long)]
+    #[arg(long, help_heading = "Run")]
     dry_run: bool,
     /// Stop before spending more than this many credits in the whole run (exit status 4).
-    #[arg(long, value_name = "CREDITS", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "CREDITS", value_parser = clap::value_parser!(u64).range(1..), help_heading = "Run")]
     budget: Option<u64>,
     /// No progress bar, summary, warnings or log; errors are still reported.
-    #[arg(long)]
+    #[arg(long, help_heading = "Run")]
     quiet: bool,
     /// Log retries and waits, as `videos -v` does; -vv adds debug detail.
-    #[arg(short, long, action = clap::ArgAction::Count)]
+    #[arg(short, long, action = clap::ArgAction::Count, help_heading = "Run")]
     verbose: u8,
     /// How to reach the API; --concurrency is shared by every ranking of the run.
     #[command(flatten)]
