@@ -141,11 +141,10 @@ impl Store {
     pub fn stored(&self, key: &RankingKey) -> Result<Option<StoredRanking>, StoreError> {
         let mut statement = self
             .connection
-            .prepare_cached(
-                "SELECT id, state, pages, items, credits, fetched_at, settled FROM rankings
-                 WHERE date = ?1 AND region = ?2 AND field = ?3 AND period = ?4
-                   AND ifnull(category, '') = ifnull(?5, '') AND ifnull(ai, -1) = ifnull(?6, -1)",
-            )
+            .prepare_cached(concat!(
+                "SELECT id, state, pages, items, credits, fetched_at, settled FROM rankings WHERE ",
+                ranking_key_matches!()
+            ))
             .map_err(StoreError::sqlite("read", &self.path))?;
         statement
             .query_row(key_params(key), |row| {
@@ -227,6 +226,16 @@ pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connectio
         .map_err(StoreError::sqlite("open", path))?;
     Ok(connection)
 }
+
+/// The `WHERE` condition that finds a ranking by [`key_params`] (NULL filters included),
+/// through the `rankings_key` index.
+macro_rules! ranking_key_matches {
+    () => {
+        "date = ?1 AND region = ?2 AND field = ?3 AND period = ?4 \
+         AND ifnull(category, '') = ifnull(?5, '') AND ifnull(ai, -1) = ifnull(?6, -1)"
+    };
+}
+pub(crate) use ranking_key_matches;
 
 /// The ranking's key columns as statement parameters `?1` to `?6`.
 pub(crate) fn key_params(key: &RankingKey) -> impl rusqlite::Params + '_ {

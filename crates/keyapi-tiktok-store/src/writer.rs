@@ -9,10 +9,10 @@ use std::thread::JoinHandle;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use keyapi_tiktok::{MAX_PAGE_SIZE, Page, RankedVideo};
-use rusqlite::{Connection, OpenFlags, Transaction, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Transaction, params};
 use tokio::sync::mpsc;
 
-use crate::store::{RankingState, key_params, open_connection};
+use crate::store::{RankingState, key_params, open_connection, ranking_key_matches};
 use crate::sync::{ProgressFn, SyncEvent};
 use crate::{RankingKey, StoreError};
 
@@ -179,7 +179,7 @@ impl State {
                 let id = match self.ids.get(&write.key) {
                     Some(&id) => id,
                     None => {
-                        let id = ranking_id(&transaction, &write.key, &fetched_at)?;
+                        let id = ranking_id(&transaction, &write.key)?;
                         new_ids.push((write.key.clone(), id));
                         id
                     }
@@ -196,33 +196,22 @@ impl State {
 }
 
 /// The ranking's id, its row created (partial, nothing stored) when new.
-fn ranking_id(
-    transaction: &Transaction<'_>,
-    key: &RankingKey,
-    fetched_at: &str,
-) -> rusqlite::Result<i64> {
-    let mut select = transaction.prepare_cached(
-        "SELECT id FROM rankings
-         WHERE date = ?1 AND region = ?2 AND field = ?3 AND period = ?4
-           AND ifnull(category, '') = ifnull(?5, '') AND ifnull(ai, -1) = ifnull(?6, -1)",
-    )?;
-    if let Some(id) =
-        rusqlite::OptionalExtension::optional(select.query_row(key_params(key), |row| row.get(0)))?
+fn ranking_id(transaction: &Transaction<'_>, key: &RankingKey) -> rusqlite::Result<i64> {
+    let mut select = transaction.prepare_cached(concat!(
+        "SELECT id FROM rankings WHERE ",
+        ranking_key_matches!()
+    ))?;
+    if let Some(id) = select
+        .query_row(key_params(key), |row| row.get(0))
+        .optional()?
     {
         return Ok(id);
     }
+    // Its progress and `fetched_at` are set by the page stored next, in this transaction.
     transaction.execute(
         "INSERT INTO rankings (date, region, field, period, category, ai, state, pages, items, credits, fetched_at, settled)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'partial', 0, 0, 0, ?7, 0)",
-        params![
-            key.date.to_string(),
-            key.region.as_str(),
-            key.field.as_str(),
-            key.period.as_str(),
-            key.category.as_deref(),
-            key.ai,
-            fetched_at,
-        ],
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, 'partial', 0, 0, 0, '', 0)",
+        key_params(key),
     )?;
     Ok(transaction.last_insert_rowid())
 }
