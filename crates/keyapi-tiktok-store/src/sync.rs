@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 
 use crate::plan::today_utc;
 use crate::store::{Action, PlannedRanking, RankingState};
-use crate::writer::{PageWrite, Writer};
+use crate::writer::{MAX_BATCH, PageWrite, Writer};
 use crate::{RankingKey, Store, StoreError, SyncError, SyncPlan};
 
 /// What a sync reports while it runs, to [`SyncOptions::progress`].
@@ -228,7 +228,7 @@ impl Store {
             lock,
             today_utc(options.now),
             options.progress.clone(),
-            options.concurrency.saturating_mul(2),
+            MAX_BATCH,
         )?;
         let usage_before = client.usage();
 

@@ -16,9 +16,10 @@ use crate::store::{RankingState, key_params, open_connection, ranking_key_matche
 use crate::sync::{ProgressFn, SyncEvent};
 use crate::{RankingKey, StoreError};
 
-/// Pages committed in one transaction at most, when several are waiting: each page still
-/// commits with its ranking's progress, and fewer commits keep up with any fetch rate.
-const MAX_BATCH: usize = 64;
+/// Pages committed in one transaction at most, when several are waiting (and pages that
+/// may wait): each page still commits with its ranking's progress, and fewer commits keep
+/// up with any fetch rate.
+pub(crate) const MAX_BATCH: usize = 64;
 
 /// One page to store.
 pub(crate) struct PageWrite {
@@ -385,7 +386,7 @@ pub fn __bench_write(
     let store = crate::Store::open(path)?;
     let lock = store.lock()?;
     let today = crate::plan::today_utc(Timestamp::now());
-    let writer = Writer::start(path, lock, today, None, 16)?;
+    let writer = Writer::start(path, lock, today, None, MAX_BATCH)?;
     let sender = writer.sender();
     for page in pages {
         let write = PageWrite {
