@@ -158,7 +158,7 @@ async fn the_budget_stops_the_run_with_exit_4_and_the_rerun_pays_the_rest() {
 }
 
 #[tokio::test]
-async fn a_second_sync_on_the_same_store_exits_2_at_once_and_sends_nothing() {
+async fn a_second_sync_on_the_same_store_exits_2_at_once_and_sends_nothing_while_readers_read() {
     let slow = FakeKeyApi::with_videos(25).await;
     slow.script(vec![Reply::Slow(Duration::from_secs(30)); 20]);
     let dir = tempfile::tempdir().unwrap();
@@ -180,6 +180,19 @@ async fn a_second_sync_on_the_same_store_exits_2_at_once_and_sends_nothing() {
         other.received().is_empty(),
         "the second sync sent a request"
     );
+
+    // Readers read meanwhile.
+    let dry = sync(&db, &other, &["--dry-run"]).await;
+    assert_eq!(dry.code, 0, "{}", dry.stderr);
+    assert!(dry.stdout.contains("2 rankings to fetch"), "{}", dry.stdout);
+    let history = finish(command(&[
+        "history",
+        "7601397977900000001",
+        "--db",
+        db.to_str().unwrap(),
+    ]))
+    .await;
+    assert_eq!(history.code, 0, "{}", history.stderr);
 
     first.start_kill().unwrap();
     first.wait().await.unwrap();
