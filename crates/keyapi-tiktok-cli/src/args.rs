@@ -33,6 +33,15 @@ pub(crate) enum Command {
     /// Fetch a video ranking by views or by sales.
     #[command(after_help = VIDEOS_AFTER_HELP)]
     Videos(VideosArgs),
+    /// Fetch many rankings into a SQLite store: resumable, under one budget.
+    #[command(after_help = crate::sync::SYNC_AFTER_HELP)]
+    Sync(crate::sync::SyncArgs),
+    /// Every stored entry of one video, from the store (no key, no credit).
+    #[command(after_help = crate::queries::HISTORY_AFTER_HELP)]
+    History(crate::queries::HistoryArgs),
+    /// Each video's rank against the previous period, from the store (no key, no credit).
+    #[command(after_help = crate::queries::MOVERS_AFTER_HELP)]
+    Movers(crate::queries::MoversArgs),
     /// Show or clear the response cache.
     #[command(after_help = CACHE_AFTER_HELP)]
     Cache(CacheArgs),
@@ -114,8 +123,9 @@ Exit status:
   0  success (a ranking shorter than --limit included)
   1  any other failure (server error, network, timeout, undecodable response, ...);
      for conformance: the answer drifted from the spec
-  2  invalid arguments or environment (a date after today in UTC+14 included); no
-     request was sent
+  2  invalid arguments or environment (a date after today in UTC+14 included; for sync,
+     history and movers also a store that is not ours, newer, or being written by
+     another sync); no request was sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";
@@ -337,7 +347,7 @@ pub(crate) enum Format {
 }
 
 /// A calendar date written exactly `YYYY-MM-DD`.
-fn parse_date(value: &str) -> Result<Date, String> {
+pub(crate) fn parse_date(value: &str) -> Result<Date, String> {
     let shaped = value.len() == 10
         && value.bytes().enumerate().all(|(i, b)| match i {
             4 | 7 => b == b'-',
@@ -352,7 +362,7 @@ fn parse_date(value: &str) -> Result<Date, String> {
 }
 
 /// At least one video: `--limit 0` would fetch nothing.
-fn parse_limit(value: &str) -> Result<u64, String> {
+pub(crate) fn parse_limit(value: &str) -> Result<u64, String> {
     value
         .trim()
         .parse::<u64>()
@@ -361,7 +371,7 @@ fn parse_limit(value: &str) -> Result<u64, String> {
         .ok_or_else(|| "expected a number of videos, at least 1".to_owned())
 }
 
-fn parse_region(value: &str) -> Result<Region, String> {
+pub(crate) fn parse_region(value: &str) -> Result<Region, String> {
     Region::new(value).map_err(|_| "expected two letters, such as US or GB".to_owned())
 }
 

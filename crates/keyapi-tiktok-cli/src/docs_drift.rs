@@ -1,11 +1,15 @@
 //! Tests that the documentation of the record fields cannot drift from the code: the
 //! field list in `videos --help`, the CSV columns and `RankedVideo::FIELDS` must agree
-//! (the library's own tests hold its README's field table to `RankedVideo::FIELDS`).
+//! (the library's own tests hold its README's field table to `RankedVideo::FIELDS`); so
+//! must the fields `history --help` and `movers --help` list, their CSV columns and this
+//! crate's README.
 
 use keyapi_tiktok::RankedVideo;
 
 use crate::args::VIDEOS_AFTER_HELP;
 use crate::output::CSV_COLUMNS;
+
+const CLI_README: &str = include_str!("../README.md");
 
 /// The record field a `FIELDS` entry ends up in: `history.views` → `history_views`.
 fn record_field(field: &str) -> String {
@@ -43,5 +47,31 @@ fn every_mapped_upstream_field_has_a_csv_column() {
             mapping.wire,
             mapping.field
         );
+    }
+}
+
+/// The comma-separated fields after "Fields" in a `--help` text.
+fn fields_listed(help: &str) -> Vec<String> {
+    let start = help.find("Fields (").expect("--help lists the fields");
+    let list = &help[start..];
+    let list = &list[list.find(":\n").expect("a list after a colon") + 2..];
+    list.split(',')
+        .map(|field| field.trim().to_owned())
+        .collect()
+}
+
+#[test]
+fn history_and_movers_help_list_exactly_their_columns() {
+    use crate::queries::{HISTORY_AFTER_HELP, MOVERS_AFTER_HELP};
+    use crate::rows::Row;
+    use keyapi_tiktok_store::{HistoryEntry, Mover};
+
+    assert_eq!(fields_listed(HISTORY_AFTER_HELP), HistoryEntry::COLUMNS);
+    assert_eq!(fields_listed(MOVERS_AFTER_HELP), Mover::COLUMNS);
+    // The README's lines wrap inside the list.
+    let readme = CLI_README.split_whitespace().collect::<Vec<_>>().join(" ");
+    for columns in [HistoryEntry::COLUMNS, Mover::COLUMNS] {
+        let listed = format!("`{}`", columns.join(", "));
+        assert!(readme.contains(&listed), "the CLI README lists {listed}");
     }
 }

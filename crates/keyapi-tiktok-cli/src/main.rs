@@ -9,7 +9,11 @@ mod docs_drift;
 mod logging;
 mod manual;
 mod output;
+mod queries;
+mod rows;
 mod sanitize;
+mod store;
+mod sync;
 mod table;
 
 use std::io::{self, BufWriter, IsTerminal, Write};
@@ -23,6 +27,7 @@ use keyapi_tiktok::{
     API_KEY_ENV, Cache, Client, ClientBuilder, Error, Period, RankedVideo, RetryPolicy,
     VideoRankingQuery,
 };
+use keyapi_tiktok_store::StoreError;
 
 use crate::args::{
     CacheAction, CacheArgs, CacheDir, CacheOptions, Cli, Command, ConnectionArgs, QueryArgs,
@@ -35,6 +40,9 @@ async fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Videos(args) => videos(args).await,
+        Command::Sync(args) => sync::run(args).await,
+        Command::History(args) => queries::history(args),
+        Command::Movers(args) => queries::movers(args),
         Command::Cache(args) => cache(args).await,
         Command::Completions { shell } => {
             manual::print(&manual::completions(shell)).map_err(Failure::Output)
@@ -62,6 +70,21 @@ enum Failure {
     Output(io::Error),
     /// `conformance` found this many departures from the spec (its report is on stdout).
     Drift(usize),
+    /// The store of `sync`, `history` or `movers` refused the input (nothing was sent or
+    /// written) or failed.
+    Store { message: String, refused: bool },
+}
+
+impl From<StoreError> for Failure {
+    fn from(error: StoreError) -> Failure {
+        match error {
+            StoreError::InvalidPlan { .. } => Failure::Usage(error.to_string()),
+            _ => Failure::Store {
+                refused: error.is_refusal(),
+                message: error.to_string(),
+            },
+        }
+    }
 }
 
 impl From<Error> for Failure {
@@ -71,23 +94,25 @@ impl From<Error> for Failure {
 }
 
 impl Failure {
-    /// 2 invalid arguments, 3 authentication, 4 credits exhausted (402, or the `--budget`
-    /// spent: the same situation for a script), 5 rate limited, 1 the rest.
+    /// 2 invalid arguments (a store refused included), 3 authentication, 4 credits exhausted
+    /// (402, or the `--budget` spent: the same situation for a script), 5 rate limited, 1
+    /// the rest.
     fn exit_code(&self) -> u8 {
         match self {
             Failure::Usage(_)
-            | Failure::Api(Error::InvalidInput { .. } | Error::DateAfterToday { .. }) => 2,
+            | Failure::Api(Error::InvalidInput { .. } | Error::DateAfterToday { .. })
+            | Failure::Store { refused: true, .. } => 2,
             Failure::Api(Error::Authentication(_)) => 3,
             Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
-            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) => 1,
+            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) | Failure::Store { .. } => 1,
         }
     }
 
     /// What went wrong, without the `error: kind` prefix.
     fn message(&self) -> String {
         match self {
-            Failure::Usage(message) => message.clone(),
+            Failure::Usage(message) | Failure::Store { message, .. } => message.clone(),
             Failure::Api(error) => error.to_string(),
             Failure::Output(error) => error.to_string(),
             Failure::Drift(found) => format!(
@@ -109,6 +134,7 @@ impl Failure {
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
             Failure::Drift(_) => format!("drift: {}", self.message()),
+            Failure::Store { message, .. } => format!("error: store: {message}"),
         }
     }
 }
@@ -149,7 +175,7 @@ async fn videos(args: VideosArgs) -> Result<(), Failure> {
         .video_ranking(query)
         .limit(wanted.limit)
         .concurrency(usize::from(connection.concurrency));
-    let progress = progress_bar(ranking.max_pages(), output.quiet);
+    let progress = progress_bar(u64::from(ranking.max_pages()), output.quiet);
     let mut pages = ranking.pages();
     let mut writer = RecordWriter::new(output.format, BufWriter::new(io::stdout()));
     let (mut written, mut pages_received) = (0, 0);
@@ -206,6 +232,19 @@ fn client(
     budget: Option<u64>,
     cache: impl FnOnce() -> Option<Cache>,
 ) -> Result<Client, Failure> {
+    let mut builder = client_builder(connection)?;
+    if let Some(credits) = budget {
+        builder = builder.credit_budget(credits);
+    }
+    if let Some(cache) = cache() {
+        builder = builder.cache(cache);
+    }
+    Ok(builder.build()?)
+}
+
+/// A client builder from `KEYAPI_API_KEY` and the connection flags, refused (exit 2,
+/// nothing sent) when the key is not set.
+fn client_builder(connection: &ConnectionArgs) -> Result<ClientBuilder, Failure> {
     if std::env::var_os(API_KEY_ENV).is_none_or(|key| key.is_empty()) {
         return Err(Failure::Usage(format!(
             "{API_KEY_ENV} is not set: export your KeyAPI key as {API_KEY_ENV}"
@@ -223,13 +262,7 @@ fn client(
     if let Some(qps) = connection.qps {
         builder = builder.requests_per_second(qps);
     }
-    if let Some(credits) = budget {
-        builder = builder.credit_budget(credits);
-    }
-    if let Some(cache) = cache() {
-        builder = builder.cache(cache);
-    }
-    Ok(builder.build()?)
+    Ok(builder)
 }
 
 /// The first page of the ranking the flags ask for, validated (no credit spent on a bad one).
@@ -323,11 +356,11 @@ fn warn_issues(video: &RankedVideo, warn: &impl Fn(String)) {
 
 /// A progress bar on stderr when it is a terminal and several pages are fetched; hidden
 /// otherwise.
-fn progress_bar(pages: u32, quiet: bool) -> ProgressBar {
+fn progress_bar(pages: u64, quiet: bool) -> ProgressBar {
     if quiet || pages < 2 || !io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::new(u64::from(pages));
+    let bar = ProgressBar::new(pages);
     if let Ok(style) =
         ProgressStyle::with_template("{spinner} page {pos}/{len} {wide_bar} {elapsed}")
     {

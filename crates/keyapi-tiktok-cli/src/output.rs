@@ -136,21 +136,26 @@ impl Record {
     /// category is `id:name`. Text cells are made spreadsheet-safe
     /// ([`sanitize::for_csv`]); numbers and booleans are written as they are.
     fn csv_row(&self) -> io::Result<Vec<String>> {
-        let Value::Object(mut fields) = serde_json::to_value(self)? else {
-            return Err(io::Error::other("a record is not a JSON object"));
-        };
-        Ok(CSV_COLUMNS
-            .iter()
-            .map(
-                |column| match fields.remove(*column).unwrap_or(Value::Null) {
-                    text @ (Value::String(_) | Value::Array(_) | Value::Object(_)) => {
-                        sanitize::for_csv(&csv_cell(text))
-                    }
-                    other => csv_cell(other),
-                },
-            )
-            .collect())
+        csv_row(self, &CSV_COLUMNS)
     }
+}
+
+/// The CSV cells of `row`'s JSON object, in `columns` order (see [`Record::csv_row`]).
+pub(crate) fn csv_row(row: &impl Serialize, columns: &[&str]) -> io::Result<Vec<String>> {
+    let Value::Object(mut fields) = serde_json::to_value(row)? else {
+        return Err(io::Error::other("a record is not a JSON object"));
+    };
+    Ok(columns
+        .iter()
+        .map(
+            |column| match fields.remove(*column).unwrap_or(Value::Null) {
+                text @ (Value::String(_) | Value::Array(_) | Value::Object(_)) => {
+                    sanitize::for_csv(&csv_cell(text))
+                }
+                other => csv_cell(other),
+            },
+        )
+        .collect())
 }
 
 fn csv_cell(value: Value) -> String {

@@ -47,8 +47,22 @@ pub(crate) fn row(record: &Record) -> String {
 
 /// Cells cleaned for a terminal, cut and padded to their column's display width.
 fn line(cells: [String; 8], description: &str) -> String {
+    let columns = cells
+        .iter()
+        .zip(COLUMNS)
+        .map(|(cell, (_, width, right))| (cell.as_str(), width, right));
+    aligned(columns, description, DESCRIPTION_WIDTH)
+}
+
+/// One line of `(cell, width, right-aligned)` columns, two spaces apart, then `last` cut
+/// to `last_width`: every cell cleaned for a terminal and measured by display width.
+pub(crate) fn aligned<'a>(
+    cells: impl IntoIterator<Item = (&'a str, usize, bool)>,
+    last: &str,
+    last_width: usize,
+) -> String {
     let mut line = String::new();
-    for (cell, (_, width, right)) in cells.iter().zip(COLUMNS) {
+    for (cell, width, right) in cells {
         let cell = sanitize::fit(&sanitize::for_terminal(cell), width);
         let pad = " ".repeat(width.saturating_sub(sanitize::width(&cell)));
         if right {
@@ -60,14 +74,12 @@ fn line(cells: [String; 8], description: &str) -> String {
         }
         line.push_str("  ");
     }
-    line.push_str(&sanitize::fit(
-        &sanitize::for_terminal(description),
-        DESCRIPTION_WIDTH,
-    ));
+    line.push_str(&sanitize::fit(&sanitize::for_terminal(last), last_width));
     line.trim_end().to_owned()
 }
 
-fn count(value: Option<u64>) -> String {
+/// A count shortened as [`compact`] does, `-` when unknown.
+pub(crate) fn count(value: Option<u64>) -> String {
     value.map_or_else(|| "-".to_owned(), |n| compact(n as f64))
 }
 

@@ -84,7 +84,7 @@ mod retry;
 pub use {futures, jiff, reqwest, serde_json, url};
 
 #[cfg(feature = "cache")]
-pub use cache::{Cache, CacheStats, SETTLE_DAYS};
+pub use cache::{Cache, CacheStats};
 pub use client::{
     API_KEY_ENV, ApiKey, BASE_URL_ENV, Client, ClientBuilder, DEFAULT_BASE_URL,
     DEFAULT_MAX_RESPONSE_BYTES, Usage, http_client_builder,
@@ -95,7 +95,9 @@ pub use page::{
     FieldIssue, FieldMapping, HistoryTotals, MediaUrl, Page, ProductCategory, ProductId,
     RankedVideo, SalesMethod,
 };
-pub use query::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
+pub use query::{
+    MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, SETTLE_DAYS, VideoRankingQuery,
+};
 pub use ranking::Ranking;
 pub use retry::{RetryDecision, RetryPolicy};
 

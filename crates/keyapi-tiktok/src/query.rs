@@ -17,6 +17,9 @@ pub const MAX_PAGE_SIZE: u8 = 10;
 /// The earliest calendar on Earth (Kiribati's Line Islands): no place has a later date, so
 /// no ranking can be dated after today there.
 const EARLIEST_CALENDAR: Offset = Offset::constant(14);
+/// Days after a period ends before its ranking is taken as settled (final): rankings are
+/// published the day after (T+1), and this leaves room for late corrections.
+pub const SETTLE_DAYS: i64 = 3;
 
 /// Which metric the ranking is sorted by (`video_rank_field` on the wire).
 ///
@@ -172,6 +175,23 @@ impl Period {
                 .checked_add(jiff::Span::new().days(6))
                 .unwrap_or(start),
             Period::Monthly => start.last_of_month(),
+        }
+    }
+
+    /// How long one period is: a day, a week or a month (from one ranking's date to the
+    /// next one's).
+    ///
+    /// ```
+    /// use jiff::civil::date;
+    /// use keyapi_tiktok::Period;
+    /// assert_eq!(date(2026, 11, 1).checked_add(Period::Monthly.length())?, date(2026, 12, 1));
+    /// # Ok::<(), jiff::Error>(())
+    /// ```
+    pub fn length(self) -> jiff::Span {
+        match self {
+            Period::Daily => jiff::Span::new().days(1),
+            Period::Weekly => jiff::Span::new().weeks(1),
+            Period::Monthly => jiff::Span::new().months(1),
         }
     }
 }
@@ -497,6 +517,38 @@ impl VideoRankingQuery {
         u64::from(self.page.saturating_sub(1)) * u64::from(self.page_size) + 1
     }
 
+    /// Whether the ranking this query asks for can no longer change, as of `today` (UTC):
+    /// more than [`SETTLE_DAYS`] days have passed since its period ended. The cache keeps
+    /// settled pages for good and a store never fetches a settled ranking twice.
+    ///
+    /// A date inside a period (a Wednesday for a weekly ranking) could mean the calendar
+    /// period containing it or a period starting on it; the later of the two ends decides,
+    /// so a ranking is never taken as settled too early.
+    ///
+    /// ```
+    /// use jiff::civil::date;
+    /// use keyapi_tiktok::{Period, RankField, VideoRankingQuery};
+    /// let weekly = VideoRankingQuery::new(date(2026, 11, 9), "US".parse()?, RankField::Views, Period::Weekly);
+    /// assert!(!weekly.is_settled(date(2026, 11, 18))); // the week ended Sunday the 15th
+    /// assert!(weekly.is_settled(date(2026, 11, 19)));
+    /// # Ok::<(), keyapi_tiktok::Error>(())
+    /// ```
+    pub fn is_settled(&self, today: Date) -> bool {
+        let (period, date) = (self.period, self.date);
+        let calendar_end = period.end_of_period(period.start_of_period(date));
+        let length = period.length();
+        let window_end = date
+            .checked_add(length)
+            .and_then(|next| next.checked_sub(jiff::Span::new().days(1)));
+        let Ok(window_end) = window_end else {
+            return false;
+        };
+        calendar_end
+            .max(window_end)
+            .checked_add(jiff::Span::new().days(SETTLE_DAYS))
+            .is_ok_and(|settled| today > settled)
+    }
+
     /// Every parameter in a fixed order, for cache keys.
     #[cfg(feature = "cache")]
     pub(crate) fn canonical(&self) -> String {
@@ -518,5 +570,46 @@ impl VideoRankingQuery {
     /// Whether the date is the conventional start of its period (see [`Period`]).
     pub(crate) fn date_starts_period(&self) -> bool {
         self.period.start_of_period(self.date) == self.date
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiff::civil::date;
+
+    fn query(day: Date, period: Period) -> VideoRankingQuery {
+        VideoRankingQuery::new(day, "US".parse().unwrap(), RankField::Views, period)
+    }
+
+    #[test]
+    fn settling_follows_the_end_of_each_period() {
+        let daily = query(date(2026, 11, 20), Period::Daily);
+        assert!(!daily.is_settled(date(2026, 11, 23)));
+        assert!(daily.is_settled(date(2026, 11, 24)));
+        let monthly = query(date(2026, 10, 1), Period::Monthly);
+        assert!(!monthly.is_settled(date(2026, 11, 3)));
+        assert!(monthly.is_settled(date(2026, 11, 4)));
+        let weekly = query(date(2026, 11, 9), Period::Weekly);
+        assert!(!weekly.is_settled(date(2026, 11, 18)));
+        assert!(weekly.is_settled(date(2026, 11, 19)));
+    }
+
+    #[test]
+    fn a_date_inside_a_period_waits_for_the_latest_period_it_could_mean() {
+        // Wednesday the 11th: the calendar week ends Sunday the 15th, a week starting on
+        // the 11th ends Tuesday the 17th; the later end decides.
+        let weekly = query(date(2026, 11, 11), Period::Weekly);
+        assert!(!weekly.is_settled(date(2026, 11, 20)));
+        assert!(weekly.is_settled(date(2026, 11, 21)));
+        // The 15th of October: the month ends the 31st, a month from the 15th the 14th of
+        // November.
+        let monthly = query(date(2026, 10, 15), Period::Monthly);
+        assert!(!monthly.is_settled(date(2026, 11, 17)));
+        assert!(monthly.is_settled(date(2026, 11, 18)));
+        // The last day of January: a month from it ends on the 27th of February.
+        let monthly = query(date(2026, 1, 31), Period::Monthly);
+        assert!(!monthly.is_settled(date(2026, 3, 2)));
+        assert!(monthly.is_settled(date(2026, 3, 3)));
     }
 }

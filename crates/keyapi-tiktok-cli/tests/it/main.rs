@@ -1,5 +1,6 @@
 //! The `keyapi-tiktok` command's integration tests, in one binary: each runs the built
-//! command against a wiremock server (or none) and checks its output and exit status.
+//! command against a wiremock server, the test kit's fake server (or none) and checks its
+//! output and exit status.
 
 mod cache;
 mod cached_runs;
@@ -11,4 +12,6 @@ mod echoed_key;
 mod exit_status;
 mod manual;
 mod output_safety;
+mod store_queries;
+mod sync;
 mod verbose;

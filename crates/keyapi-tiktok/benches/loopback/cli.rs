@@ -1,5 +1,6 @@
 //! The `keyapi-tiktok` command end to end against the bench's server, beside bare reqwest
-//! and the bound; and the credits rankings that end early cost at concurrency 8.
+//! and the bound; `sync` into a store against `videos --no-cache`; and the credits
+//! rankings that end early cost at concurrency 8.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -23,46 +24,34 @@ fn binary() -> Option<PathBuf> {
     path.is_file().then_some(path)
 }
 
-/// One run of `keyapi-tiktok videos` for `pages` pages, with a fresh cache in `cache` or
-/// `--no-cache`; its wall-clock time, start-up and exit included.
-fn run(
+/// `keyapi-tiktok SUBCOMMAND` asking the bench's server for `pages` pages of one ranking,
+/// quietly and without retries.
+fn command(
     binary: &Path,
     server: &Server,
+    subcommand: &str,
     pages: u32,
     concurrency: usize,
-    cache: Option<&Path>,
-) -> f64 {
+) -> Command {
     let mut command = Command::new(binary);
     command
         .env("KEYAPI_API_KEY", API_KEY)
         .env_remove("KEYAPI_BASE_URL")
         .env_remove("KEYAPI_CACHE_DIR")
-        .args([
-            "videos",
-            "--date",
-            "2026-01-31",
-            "--region",
-            "US",
-            "--by",
-            "sales",
-        ])
-        .args([
-            "--period",
-            "daily",
-            "--format",
-            "ndjson",
-            "--quiet",
-            "--max-retries",
-            "0",
-        ])
+        .env_remove("KEYAPI_DB")
+        .args([subcommand, "--date", "2026-01-31", "--region", "US"])
+        .args(["--by", "sales", "--period", "daily"])
+        .args(["--quiet", "--max-retries", "0"])
         .args(["--limit", &(u64::from(pages) * common::ITEMS).to_string()])
         .args(["--concurrency", &concurrency.to_string()])
         .args(["--base-url", &server.base_url()])
         .stdin(Stdio::null());
-    match cache {
-        Some(dir) => command.arg("--cache-dir").arg(dir),
-        None => command.arg("--no-cache"),
-    };
+    command
+}
+
+/// Runs `command`, which must succeed having asked for exactly `pages` pages: its
+/// wall-clock time, start-up and exit included, and its stdout.
+fn timed(mut command: Command, server: &Server, pages: u32) -> (f64, Vec<u8>) {
     let before = server.requests();
     let start = Instant::now();
     let output = command.output().expect("run keyapi-tiktok");
@@ -72,18 +61,83 @@ fn run(
         "keyapi-tiktok failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let records = output
-        .stdout
-        .split(|b| *b == b'\n')
-        .filter(|line| !line.is_empty())
-        .count();
-    assert_eq!(records as u64, u64::from(pages) * common::ITEMS);
     assert_eq!(
         server.requests() - before,
         u64::from(pages),
         "exactly the pages asked for"
     );
+    (elapsed, output.stdout)
+}
+
+/// One run of `keyapi-tiktok videos` for `pages` pages, with a fresh cache in `cache` or
+/// `--no-cache`; its wall-clock time.
+fn run(
+    binary: &Path,
+    server: &Server,
+    pages: u32,
+    concurrency: usize,
+    cache: Option<&Path>,
+) -> f64 {
+    let mut command = command(binary, server, "videos", pages, concurrency);
+    command.args(["--format", "ndjson"]);
+    match cache {
+        Some(dir) => command.arg("--cache-dir").arg(dir),
+        None => command.arg("--no-cache"),
+    };
+    let (elapsed, stdout) = timed(command, server, pages);
+    let records = stdout
+        .split(|b| *b == b'\n')
+        .filter(|line| !line.is_empty())
+        .count();
+    assert_eq!(records as u64, u64::from(pages) * common::ITEMS);
     elapsed
+}
+
+/// One run of `keyapi-tiktok sync` of `pages` pages of one ranking into a new store at
+/// `db`; its wall-clock time.
+fn run_sync(binary: &Path, server: &Server, pages: u32, concurrency: usize, db: &Path) -> f64 {
+    let mut command = command(binary, server, "sync", pages, concurrency);
+    command.arg("--db").arg(db);
+    timed(command, server, pages).0
+}
+
+/// `sync` of one ranking into a fresh store against `videos --no-cache` printing the same
+/// pages, at concurrency 8, round by round: storing must not slow fetching.
+pub(crate) fn sync_against_videos(plan: &Plan, report: &mut Vec<String>) {
+    let Some(binary) = binary() else {
+        report.push("cli sync: skipped, no keyapi-tiktok beside this bench".to_owned());
+        return;
+    };
+    let server = Server::start(LATENCY);
+    let (n, concurrency, rounds) = (plan.sync_pages, 8, plan.paging_rounds[1]);
+    let bound = LATENCY.as_secs_f64() * f64::from(n) / concurrency as f64;
+    let (mut synced, mut printed) = (Vec::new(), Vec::new());
+    for round in 0..rounds {
+        for step in 0..2 {
+            if (step + round) % 2 == 0 {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let db = dir.path().join("rankings.sqlite3");
+                synced.push(run_sync(&binary, &server, n, concurrency, &db));
+            } else {
+                printed.push(run(&binary, &server, n, concurrency, None));
+            }
+        }
+    }
+    let mut ratios: Vec<f64> = synced.iter().zip(&printed).map(|(s, v)| s / v).collect();
+    ratios.sort_by(f64::total_cmp);
+    let ratio = common::median(&ratios);
+    let (low, high) = (ratios[ratios.len() / 4], ratios[ratios.len() * 3 / 4]);
+    let [synced, printed] = [synced, printed].map(|times| common::median(&times));
+    report.push(format!(
+        "cli sync, {n} pages of one ranking at {} ms, concurrency {concurrency}: bound N·L/C = \
+         {bound:.3} s; sync into a fresh store {synced:.3} s ({:.3} × bound), videos \
+         --no-cache {printed:.3} s ({:.3} × bound); sync ÷ videos, round by round = \
+         {ratio:.3} (quartiles {low:.3}..{high:.3}) [{}] (medians of {rounds})",
+        LATENCY.as_millis(),
+        synced / bound,
+        printed / bound,
+        verdict(ratio <= 1.05),
+    ));
 }
 
 /// The command (cache on and `--no-cache`) and bare reqwest fetching the same pages, at

@@ -18,7 +18,10 @@
 //!    the same 100 pages at concurrency 1 and 8, beside bare reqwest and the bound (target:
 //!    cache on within 3 % of `--no-cache` at concurrency 8);
 //! 6. the credits rankings of 13, 35 and 95 videos cost at concurrency 8, against the
-//!    bound `min(2p, p + C - 1)` and a full window from the start.
+//!    bound `min(2p, p + C - 1)` and a full window from the start;
+//! 7. `keyapi-tiktok sync` of one ranking of 300 pages into a fresh store against
+//!    `videos --no-cache` fetching the same pages, 20 ms, concurrency 8 (target: within
+//!    5 %: storing never slows fetching).
 //!
 //! Nothing leaves the machine, and every loop is bounded in count. Without `--bench` (as
 //! under `cargo test --all-targets`) each part runs once, small, to prove it works.
@@ -55,6 +58,7 @@ struct Plan {
     requests_per_round: usize,
     pages: u32,
     paging_rounds: [usize; 2],
+    sync_pages: u32,
     qps_pages: u32,
     qps_rounds: usize,
     memory_sizes: [u32; 2],
@@ -69,6 +73,7 @@ impl Plan {
                 requests_per_round: 1_000,
                 pages: 100,
                 paging_rounds: [3, 15],
+                sync_pages: 300,
                 qps_pages: 40,
                 qps_rounds: 3,
                 memory_sizes: [100, 10_000],
@@ -80,6 +85,7 @@ impl Plan {
                 requests_per_round: 20,
                 pages: 8,
                 paging_rounds: [1, 1],
+                sync_pages: 8,
                 qps_pages: 4,
                 qps_rounds: 1,
                 memory_sizes: [5, 20],
@@ -516,6 +522,7 @@ fn main() {
     runtime.block_on(paging(&plan, &mut report));
     runtime.block_on(cli::end_to_end(&plan, &mut report));
     runtime.block_on(cli::credits(&mut report));
+    cli::sync_against_videos(&plan, &mut report);
     memory(&plan, &mut report);
     println!(
         "\nsummary (client: one current-thread tokio runtime; server: a thread per connection):"

@@ -16,11 +16,7 @@ use jiff::civil::Date;
 use self::dir::{Refusal, Survey};
 use self::pending::Pending;
 use self::store::Lookup;
-use crate::{Error, Page, Period, VideoRankingQuery};
-
-/// Days after a period ends before its ranking is taken as final: rankings are published
-/// the day after (T+1), and this leaves room for late corrections.
-pub const SETTLE_DAYS: i64 = 3;
+use crate::{Error, Page, VideoRankingQuery};
 
 /// How far ahead of this machine's clock an entry's time may be (another machine sharing
 /// the directory) before the entry is taken as written by a clock that was wrong, and stale.
@@ -31,7 +27,7 @@ const CLOCK_SKEW_MS: u64 = 60_000;
 ///
 /// # What is kept, and for how long
 ///
-/// - A ranking whose period ended more than [`SETTLE_DAYS`] days ago (UTC) cannot change:
+/// - A ranking whose period ended more than [`SETTLE_DAYS`](crate::SETTLE_DAYS) days ago (UTC) cannot change:
 ///   its non-empty pages are kept without expiry. That is a daily ranking 3 days after its
 ///   date, a weekly one 3 days after the Sunday ending its week, a monthly one 3 days after
 ///   the month's last day (for a date inside a period, see [`Cache::is_final`]).
@@ -145,11 +141,7 @@ impl Cache {
     }
 
     /// Whether the ranking `query` asks for can no longer change, as of `today` (UTC):
-    /// more than [`SETTLE_DAYS`] days have passed since the period ended.
-    ///
-    /// A date inside a period (a Wednesday for a weekly ranking) could mean the calendar
-    /// period containing it or a period starting on it; the later of the two ends decides,
-    /// so a ranking is never taken as final too early.
+    /// [`VideoRankingQuery::is_settled`], the one rule.
     ///
     /// ```
     /// use jiff::civil::date;
@@ -160,23 +152,7 @@ impl Cache {
     /// # Ok::<(), keyapi_tiktok::Error>(())
     /// ```
     pub fn is_final(query: &VideoRankingQuery, today: Date) -> bool {
-        let (period, date) = (query.period(), query.date());
-        let calendar_end = period.end_of_period(period.start_of_period(date));
-        let length = match period {
-            Period::Daily => jiff::Span::new().days(1),
-            Period::Weekly => jiff::Span::new().weeks(1),
-            Period::Monthly => jiff::Span::new().months(1),
-        };
-        let window_end = date
-            .checked_add(length)
-            .and_then(|next| next.checked_sub(jiff::Span::new().days(1)));
-        let Ok(window_end) = window_end else {
-            return false;
-        };
-        calendar_end
-            .max(window_end)
-            .checked_add(jiff::Span::new().days(SETTLE_DAYS))
-            .is_ok_and(|settled| today > settled)
+        query.is_settled(today)
     }
 
     /// Checks now that the directory is fit for caching, creating it if needed, for
@@ -475,34 +451,10 @@ mod tests {
     }
 
     #[test]
-    fn finality_follows_the_end_of_each_period() {
+    fn finality_is_the_querys_settling() {
         let daily = query(date(2026, 11, 20), Period::Daily);
         assert!(!Cache::is_final(&daily, date(2026, 11, 23)));
         assert!(Cache::is_final(&daily, date(2026, 11, 24)));
-        let monthly = query(date(2026, 10, 1), Period::Monthly);
-        assert!(!Cache::is_final(&monthly, date(2026, 11, 3)));
-        assert!(Cache::is_final(&monthly, date(2026, 11, 4)));
-        let weekly = query(date(2026, 11, 9), Period::Weekly);
-        assert!(!Cache::is_final(&weekly, date(2026, 11, 18)));
-        assert!(Cache::is_final(&weekly, date(2026, 11, 19)));
-    }
-
-    #[test]
-    fn a_date_inside_a_period_waits_for_the_latest_period_it_could_mean() {
-        // Wednesday the 11th: the calendar week ends Sunday the 15th, a week starting on
-        // the 11th ends Tuesday the 17th; the later end decides.
-        let weekly = query(date(2026, 11, 11), Period::Weekly);
-        assert!(!Cache::is_final(&weekly, date(2026, 11, 20)));
-        assert!(Cache::is_final(&weekly, date(2026, 11, 21)));
-        // The 15th of October: the month ends the 31st, a month from the 15th the 14th of
-        // November.
-        let monthly = query(date(2026, 10, 15), Period::Monthly);
-        assert!(!Cache::is_final(&monthly, date(2026, 11, 17)));
-        assert!(Cache::is_final(&monthly, date(2026, 11, 18)));
-        // The last day of January: a month from it ends on the 27th of February.
-        let monthly = query(date(2026, 1, 31), Period::Monthly);
-        assert!(!Cache::is_final(&monthly, date(2026, 3, 2)));
-        assert!(Cache::is_final(&monthly, date(2026, 3, 3)));
     }
 
     #[test]

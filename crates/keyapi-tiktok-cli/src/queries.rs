@@ -1,0 +1,383 @@
+//! `keyapi-tiktok history` and `movers`: questions the store answers without a key, a
+//! request or a credit.
+
+use std::io::{self, BufWriter};
+use std::path::Path;
+
+use clap::Args;
+use jiff::civil::Date;
+use keyapi_tiktok::Region;
+use keyapi_tiktok_store::{HistoryEntry, Mover, RankingKey, Store, StoreError};
+
+use crate::args::{By, Format, PeriodArg, parse_date, parse_region};
+use crate::rows::{self, Row};
+use crate::store::DbArg;
+use crate::table::{aligned, compact, count};
+use crate::{Failure, logging};
+
+pub(crate) const HISTORY_AFTER_HELP: &str = "\
+Prints every entry of the video that sync stored: the ranking's date, period, field
+(views or sales), region, category and AI filters, the video's rank and its views, likes,
+units sold and GMV in that period. Nothing is sent: no key is needed and no credit spent.
+
+Examples:
+  keyapi-tiktok history 7601397977986501919
+  keyapi-tiktok history 7601397977986501919 --format csv > history.csv
+
+Fields (json, ndjson and the csv columns, in this order):
+  date, period, field, region, category, ai, rank, views, likes, units_sold, gmv";
+
+pub(crate) const MOVERS_AFTER_HELP: &str = "\
+Compares a stored ranking with the same ranking one period earlier (the day, the week or
+the month before): each video is new, up, down, same or left, with both ranks and the
+places gained (positive) or lost. Only the ranks stored of both are compared. When the
+earlier ranking is not stored, a warning gives the sync command that fetches it. Nothing
+is sent: no key is needed and no credit spent.
+
+Examples:
+  keyapi-tiktok movers --date 2026-11-24 --region US --by views --period daily
+  keyapi-tiktok movers --date 2026-11-23 --region GB --by sales --period weekly --format json
+
+Fields (json, ndjson and the csv columns, in this order):
+  video_id, status, rank, previous_rank, change, nick_name, unique_id, description";
+
+/// `keyapi-tiktok history`.
+#[derive(Debug, Args)]
+pub(crate) struct HistoryArgs {
+    /// The video's id (digits, as in its URL).
+    #[arg(value_name = "VIDEO_ID")]
+    video_id: String,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Where the store is.
+    #[command(flatten)]
+    db: DbArg,
+}
+
+/// `keyapi-tiktok movers`.
+#[derive(Debug, Args)]
+pub(crate) struct MoversArgs {
+    /// The ranking's date (a Monday for weekly rankings, a 1st for monthly ones).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    date: Date,
+    /// Region code: two letters, such as US or GB.
+    #[arg(long, value_name = "CC", value_parser = parse_region)]
+    region: Region,
+    /// Ranked by views or by units sold.
+    #[arg(long, value_enum)]
+    by: By,
+    /// The ranking period.
+    #[arg(long, value_enum)]
+    period: PeriodArg,
+    /// The ranking's product category filter, as synced.
+    #[arg(long, value_name = "ID")]
+    category: Option<String>,
+    /// The ranking's AI-generated filter, as synced.
+    #[arg(long, value_name = "true|false")]
+    ai: Option<bool>,
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = Format::Table)]
+    format: Format,
+    /// Where the store is.
+    #[command(flatten)]
+    db: DbArg,
+}
+
+/// Prints the video's stored entries.
+pub(crate) fn history(args: HistoryArgs) -> Result<(), Failure> {
+    let store = Store::open_read_only(&args.db.path()?)?;
+    let entries = store.history(&args.video_id)?;
+    if entries.is_empty() {
+        logging::warn(
+            false,
+            &format!("video {} is in no stored ranking", args.video_id),
+        );
+    }
+    print(args.format, &entries)
+}
+
+/// Prints each video's move since the previous period.
+pub(crate) fn movers(args: MoversArgs) -> Result<(), Failure> {
+    let path = args.db.path()?;
+    let store = Store::open_read_only(&path)?;
+    let key = RankingKey {
+        category: args.category,
+        ai: args.ai,
+        ..RankingKey::new(args.date, args.region, args.by.into(), args.period.into())
+    };
+    let movers = match store.movers(&key) {
+        Err(StoreError::NotStored { .. }) => {
+            return Err(Failure::Usage(format!(
+                "the ranking {key} is not stored: fetch it with `{}`",
+                sync_command(&key, &path)
+            )));
+        }
+        other => other?,
+    };
+    if let (false, Some(previous)) = (movers.previous_stored, &movers.previous) {
+        logging::warn(
+            false,
+            &format!(
+                "the previous ranking ({previous}) is not stored, so there is nothing to \
+                 compare with: fetch it with `{}`",
+                sync_command(previous, &path)
+            ),
+        );
+    }
+    print(args.format, &movers.movers)
+}
+
+/// The `keyapi-tiktok sync` command that fetches `key` into the store at `db`.
+fn sync_command(key: &RankingKey, db: &Path) -> String {
+    let mut command = format!(
+        "keyapi-tiktok sync --date {} --region {} --by {} --period {}",
+        key.date, key.region, key.field, key.period
+    );
+    if let Some(category) = &key.category {
+        command.push_str(&format!(" --category {category}"));
+    }
+    if let Some(ai) = key.ai {
+        command.push_str(&format!(" --ai {ai}"));
+    }
+    command.push_str(&format!(" --db {}", shell_word(&db.to_string_lossy())));
+    command
+}
+
+/// `word` as one shell word: as it is when it is plainly safe, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c));
+    if plain {
+        word.to_owned()
+    } else {
+        format!("'{}'", word.replace('\'', r"'\''"))
+    }
+}
+
+fn print<T: Row>(format: Format, rows: &[T]) -> Result<(), Failure> {
+    match rows::write(format, rows, BufWriter::new(io::stdout())) {
+        // The reader went away (`| head`): nothing more to say.
+        Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+        other => other.map_err(Failure::Output),
+    }
+}
+
+impl Row for HistoryEntry {
+    const COLUMNS: &'static [&'static str] = &[
+        "date",
+        "period",
+        "field",
+        "region",
+        "category",
+        "ai",
+        "rank",
+        "views",
+        "likes",
+        "units_sold",
+        "gmv",
+    ];
+
+    fn table_header() -> String {
+        history_line(
+            [
+                "DATE", "PERIOD", "BY", "REGION", "RANK", "VIEWS", "LIKES", "SOLD", "GMV",
+            ],
+            "FILTERS",
+        )
+    }
+
+    fn table_line(&self) -> String {
+        let filters = [
+            self.category.as_ref().map(|id| format!("category {id}")),
+            self.ai.map(|ai| format!("ai {ai}")),
+        ];
+        let filters: Vec<String> = filters.into_iter().flatten().collect();
+        history_line(
+            [
+                &self.date.to_string(),
+                self.period.as_str(),
+                self.field.as_str(),
+                &self.region,
+                &self.rank.to_string(),
+                &count(self.views),
+                &count(self.likes),
+                &count(self.units_sold),
+                &self.gmv.map_or_else(|| "-".to_owned(), compact),
+            ],
+            &filters.join(", "),
+        )
+    }
+}
+
+/// `(width, right-aligned)` of the history table's columns; the filters take the rest.
+const HISTORY_COLUMNS: [(usize, bool); 9] = [
+    (10, false),
+    (7, false),
+    (5, false),
+    (6, false),
+    (7, true),
+    (7, true),
+    (7, true),
+    (7, true),
+    (7, true),
+];
+
+fn history_line(cells: [&str; 9], filters: &str) -> String {
+    let columns = cells
+        .into_iter()
+        .zip(HISTORY_COLUMNS)
+        .map(|(cell, (width, right))| (cell, width, right));
+    aligned(columns, filters, 40)
+}
+
+impl Row for Mover {
+    const COLUMNS: &'static [&'static str] = &[
+        "video_id",
+        "status",
+        "rank",
+        "previous_rank",
+        "change",
+        "nick_name",
+        "unique_id",
+        "description",
+    ];
+
+    fn table_header() -> String {
+        mover_line(
+            ["STATUS", "RANK", "WAS", "CHANGE", "CREATOR", "VIDEO ID"],
+            "DESCRIPTION",
+        )
+    }
+
+    fn table_line(&self) -> String {
+        let rank = |rank: Option<u64>| rank.map_or_else(|| "-".to_owned(), |r| r.to_string());
+        let creator = match (&self.unique_id, &self.nick_name) {
+            (Some(handle), _) => format!("@{handle}"),
+            (None, Some(name)) => name.clone(),
+            (None, None) => "-".to_owned(),
+        };
+        let status = serde_json::to_value(self.status)
+            .ok()
+            .and_then(|status| status.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        mover_line(
+            [
+                &status,
+                &rank(self.rank),
+                &rank(self.previous_rank),
+                &self
+                    .change
+                    .map_or_else(|| "-".to_owned(), |c| format!("{c:+}")),
+                &creator,
+                &self.video_id,
+            ],
+            self.description.as_deref().unwrap_or(""),
+        )
+    }
+}
+
+/// `(width, right-aligned)` of the movers table's columns; the description takes the rest
+/// of 120.
+const MOVER_COLUMNS: [(usize, bool); 6] = [
+    (6, false),
+    (7, true),
+    (7, true),
+    (7, true),
+    (18, false),
+    (19, false),
+];
+
+fn mover_line(cells: [&str; 6], description: &str) -> String {
+    let columns = cells
+        .into_iter()
+        .zip(MOVER_COLUMNS)
+        .map(|(cell, (width, right))| (cell, width, right));
+    aligned(columns, description, 40)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rows::json_fields;
+
+    fn entry() -> HistoryEntry {
+        HistoryEntry {
+            date: jiff::civil::date(2026, 11, 24),
+            period: keyapi_tiktok::Period::Daily,
+            field: keyapi_tiktok::RankField::Views,
+            region: "US".to_owned(),
+            category: Some("601450".to_owned()),
+            ai: Some(false),
+            rank: 3,
+            views: Some(1_234_567),
+            likes: None,
+            units_sold: Some(12),
+            gmv: Some(446.13),
+        }
+    }
+
+    fn mover() -> Mover {
+        Mover {
+            video_id: "7601397977986501919".to_owned(),
+            status: keyapi_tiktok_store::MoverStatus::Up,
+            rank: Some(2),
+            previous_rank: Some(5),
+            change: Some(3),
+            nick_name: Some("ﾌひﾚﾉの".to_owned()),
+            unique_id: Some("iamjuliocr".to_owned()),
+            description: Some("W huzz magnet 🧲\u{1b}[2J".to_owned()),
+        }
+    }
+
+    #[test]
+    fn csv_columns_are_the_json_fields_in_order() {
+        assert_eq!(json_fields(&entry()), HistoryEntry::COLUMNS);
+        assert_eq!(json_fields(&mover()), Mover::COLUMNS);
+    }
+
+    #[test]
+    fn tables_fit_120_columns_and_say_what_moved() {
+        let line = mover().table_line();
+        assert!(
+            line.starts_with("up            2        5       +3  @iamjuliocr"),
+            "{line}"
+        );
+        assert!(!line.contains('\u{1b}'));
+        let line = entry().table_line();
+        assert!(line.starts_with("2026-11-24  daily    views  US            3     1.2M        -       12      446  category 601450, ai false"), "{line}");
+        for line in [
+            Mover::table_header(),
+            HistoryEntry::table_header(),
+            mover().table_line(),
+            entry().table_line(),
+        ] {
+            assert!(sanitize_width(&line) <= 120, "{line}");
+        }
+    }
+
+    fn sanitize_width(line: &str) -> usize {
+        crate::sanitize::width(line)
+    }
+
+    #[test]
+    fn the_sync_command_names_the_ranking_and_the_store_as_shell_words() {
+        let key = RankingKey {
+            category: Some("601450".to_owned()),
+            ai: Some(true),
+            ..RankingKey::new(
+                jiff::civil::date(2026, 11, 23),
+                "GB".parse().unwrap(),
+                keyapi_tiktok::RankField::Sales,
+                keyapi_tiktok::Period::Weekly,
+            )
+        };
+        assert_eq!(
+            sync_command(&key, Path::new("/data/it's here.sqlite3")),
+            "keyapi-tiktok sync --date 2026-11-23 --region GB --by sales --period weekly \
+             --category 601450 --ai true --db '/data/it'\\''s here.sqlite3'"
+        );
+    }
+}

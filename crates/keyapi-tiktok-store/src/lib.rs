@@ -1,0 +1,78 @@
+//! Rankings over time: KeyAPI's TikTok video rankings synced into one SQLite file, then
+//! asked locally, for free, how a video moved and what is new.
+//!
+//! # Quickstart
+//!
+//! ```no_run
+//! use keyapi_tiktok::{Client, Period, RankField};
+//! use keyapi_tiktok_store::{RankingKey, Store, SyncOptions, SyncPlan};
+//!
+//! # #[tokio::main] async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let client = Client::builder().api_key("sk-…").max_in_flight(8).build()?;
+//! let mut store = Store::open("rankings.sqlite3".as_ref())?;
+//! let plan = SyncPlan::new("2026-11-01..2026-11-30".parse()?)
+//!     .regions(["US".parse()?, "GB".parse()?])
+//!     .periods([Period::Daily, Period::Weekly])
+//!     .limit(50);
+//! let report = store.sync(&client, &plan, SyncOptions::new().concurrency(8)).await?;
+//! println!("{} pages, {} credits", report.pages, report.credits);
+//!
+//! let key = RankingKey::new(jiff::civil::date(2026, 11, 30), "US".parse()?, RankField::Views, Period::Daily);
+//! for mover in store.movers(&key)?.movers {
+//!     println!("{:?} {:?} → {:?} {}", mover.status, mover.previous_rank, mover.rank, mover.video_id);
+//! }
+//! # Ok(()) }
+//! ```
+//!
+//! # Sync
+//!
+//! [`Store::sync`] is idempotent: a ranking stored complete and settled
+//! ([`keyapi_tiktok::VideoRankingQuery::is_settled`]) is never fetched again; a partial
+//! one resumes at its first missing page; one stored before it settled is fetched again.
+//! Rankings run side by side under the client's one concurrency
+//! ([`max_in_flight`](keyapi_tiktok::ClientBuilder::max_in_flight)), rate limit and
+//! credit budget. Each page's rows are committed with its ranking's progress in one
+//! transaction by a single writer thread, so after a crash (`kill -9` at any moment) the
+//! database is intact and a rerun spends only what is missing. One sync writes a database
+//! at a time (a lock on the `PATH-lock` file beside it); readers read during a sync (WAL).
+//!
+//! # The schema
+//!
+//! A public contract, documented table by table in the crate README and versioned:
+//! [`APPLICATION_ID`] marks the file as ours, [`SCHEMA_VERSION`] is its `user_version`.
+
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(
+    test,
+    allow(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        reason = "a failing test should panic"
+    )
+)]
+
+mod error;
+mod plan;
+mod queries;
+mod schema;
+mod store;
+mod sync;
+mod writer;
+
+// Crates whose types appear in this crate's API, so callers name the same versions.
+pub use {keyapi_tiktok, rusqlite};
+
+pub use error::{StoreError, SyncError};
+pub use plan::{DateRange, MAX_LIMIT, RankingKey, SyncPlan};
+pub use queries::{HistoryEntry, Mover, MoverStatus, Movers};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
+pub use store::{Action, PlanStatus, PlannedRanking, RankingState, Store, StoredRanking};
+pub use sync::{ProgressFn, SyncEvent, SyncOptions, SyncOutcome, SyncReport};
+#[doc(hidden)]
+pub use writer::__bench_write;
+
+/// The statements behind `history` and `movers`, for the bench's `EXPLAIN QUERY PLAN`.
+#[doc(hidden)]
+pub const __QUERIES: [(&str, &str); 2] =
+    [("history", queries::HISTORY), ("movers", queries::RANKED)];

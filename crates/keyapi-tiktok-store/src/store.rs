@@ -1,0 +1,369 @@
+//! [`Store`]: one SQLite file, opened safely (ours, or new, or refused untouched), and what
+//! it holds for a plan.
+
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use serde::Serialize;
+
+use crate::plan::today_utc;
+use crate::schema::{self, APPLICATION_ID, Found, SCHEMA_VERSION};
+use crate::{RankingKey, StoreError, SyncPlan};
+
+/// A store of rankings: one SQLite file that `sqlite3`, DuckDB or Datasette can open too
+/// (the tables are documented in the crate README).
+///
+/// One [`sync`](Store::sync) at a time writes it (a second one fails at once with
+/// [`StoreError::Locked`]); readers, in this process or others, read during a sync (WAL).
+///
+/// ```no_run
+/// use keyapi_tiktok_store::Store;
+/// let store = Store::open_read_only("rankings.sqlite3".as_ref())?;
+/// for entry in store.history("7601397977986501919")? {
+///     println!("{} {} {} #{}", entry.date, entry.period, entry.region, entry.rank);
+/// }
+/// # Ok::<(), keyapi_tiktok_store::StoreError>(())
+/// ```
+#[derive(Debug)]
+pub struct Store {
+    pub(crate) connection: Connection,
+    pub(crate) path: PathBuf,
+    pub(crate) read_only: bool,
+}
+
+impl Store {
+    /// Opens the store at `path` for reading and writing, creating it (and its directory)
+    /// when missing and bringing an older schema up to date.
+    ///
+    /// Refuses, leaving the file untouched: a directory ([`StoreError::IsDirectory`]), a
+    /// file that is not SQLite ([`StoreError::NotSqlite`]), another application's
+    /// database ([`StoreError::ForeignDatabase`]) and a newer schema
+    /// ([`StoreError::NewerSchema`]).
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        let exists = refuse_foreign(path)?;
+        if let Some(parent) = path
+            .parent()
+            .filter(|p| !exists && !p.as_os_str().is_empty())
+        {
+            std::fs::create_dir_all(parent)
+                .map_err(StoreError::io("create the directory of", path))?;
+        }
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
+        let mut connection = open_connection(path, flags)?;
+        connection
+            .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get::<_, String>(0))
+            .map_err(StoreError::sqlite("open", path))?;
+        schema::migrate(&mut connection, path)?;
+        Ok(Store {
+            connection,
+            path: path.to_owned(),
+            read_only: false,
+        })
+    }
+
+    /// Opens an existing store for queries only: never creates, migrates or writes it.
+    /// Refuses what [`Store::open`] refuses, and a missing or empty database
+    /// ([`StoreError::Missing`]).
+    pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        if !refuse_foreign(path)? {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+        if schema::version(&connection, path)? < SCHEMA_VERSION {
+            return Err(StoreError::Missing {
+                path: path.to_owned(),
+            });
+        }
+        Ok(Store {
+            connection,
+            path: path.to_owned(),
+            read_only: true,
+        })
+    }
+
+    /// The database's path.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// What a sync of `plan` would do as of `now`: which rankings it fetches (new,
+    /// resumed at their first missing page, refreshed because they may still change),
+    /// which are already complete, and the most credits it can cost. Reads only.
+    ///
+    /// ```no_run
+    /// # use keyapi_tiktok_store::*;
+    /// # fn run(store: Store, plan: SyncPlan) -> Result<(), StoreError> {
+    /// let status = store.plan_status(&plan, jiff::Timestamp::now())?;
+    /// println!("{} to fetch, {} complete, at most {} credits", status.to_fetch, status.complete, status.max_credits);
+    /// # Ok(()) }
+    /// ```
+    pub fn plan_status(&self, plan: &SyncPlan, now: Timestamp) -> Result<PlanStatus, StoreError> {
+        plan.validate(now)?;
+        let today = today_utc(now);
+        let needed = plan.pages_per_ranking();
+        let mut status = PlanStatus {
+            rankings: Vec::new(),
+            to_fetch: 0,
+            complete: 0,
+            max_credits: 0,
+        };
+        for key in plan.rankings() {
+            let stored = self.stored(&key)?;
+            let action = Action::decide(stored.as_ref(), needed);
+            let max_pages = match action {
+                Action::Skip => 0,
+                Action::New | Action::Refresh => needed,
+                Action::Resume { from_page } => needed.saturating_sub(from_page) + 1,
+            };
+            if action == Action::Skip {
+                status.complete += 1;
+            } else {
+                status.to_fetch += 1;
+            }
+            status.max_credits += u64::from(max_pages);
+            let settled = key.query().is_settled(today);
+            status.rankings.push(PlannedRanking {
+                key,
+                action,
+                max_pages,
+                settled,
+                stored,
+            });
+        }
+        Ok(status)
+    }
+
+    /// What the store holds of one ranking, if anything.
+    pub fn stored(&self, key: &RankingKey) -> Result<Option<StoredRanking>, StoreError> {
+        let mut statement = self
+            .connection
+            .prepare_cached(concat!(
+                "SELECT id, state, pages, items, credits, fetched_at, settled FROM rankings WHERE ",
+                ranking_key_matches!()
+            ))
+            .map_err(StoreError::sqlite("read", &self.path))?;
+        statement
+            .query_row(key_params(key), |row| {
+                let state: String = row.get(1)?;
+                Ok(StoredRanking {
+                    id: row.get(0)?,
+                    state: RankingState::from_column(&state),
+                    pages: row.get(2)?,
+                    items: row.get(3)?,
+                    credits: row.get(4)?,
+                    fetched_at: row.get(5)?,
+                    settled: row.get(6)?,
+                })
+            })
+            .optional()
+            .map_err(StoreError::sqlite("read", &self.path))
+    }
+
+    /// Holds the one-writer lock on `PATH-lock` until dropped; fails at once when another
+    /// sync holds it.
+    pub(crate) fn lock(&self) -> Result<File, StoreError> {
+        if self.read_only {
+            return Err(StoreError::io("write", &self.path)(std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "the store was opened read-only",
+            )));
+        }
+        let mut name = self.path.clone().into_os_string();
+        name.push("-lock");
+        let lock_path = PathBuf::from(name);
+        let file = File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(StoreError::io("create the lock file", &lock_path))?;
+        match fs4::FileExt::try_lock(&file) {
+            Ok(()) => Ok(file),
+            Err(fs4::TryLockError::WouldBlock) => Err(StoreError::Locked {
+                path: self.path.clone(),
+            }),
+            Err(fs4::TryLockError::Error(error)) => Err(StoreError::io("lock", &lock_path)(error)),
+        }
+    }
+}
+
+/// Refuses a directory, a file that is not SQLite, another application's database and a
+/// newer schema, without writing a byte; whether there is a database at all.
+fn refuse_foreign(path: &Path) -> Result<bool, StoreError> {
+    match schema::inspect(path)? {
+        Found::Nothing => Ok(false),
+        Found::Sqlite { application_id } if application_id == APPLICATION_ID => Ok(true),
+        Found::Sqlite { application_id: 0 } => {
+            // No id in the header (another application's file, or ours whose first
+            // transaction is still only in its -wal file): checked through a read-only
+            // connection, which sees the -wal file but cannot write, not even switch the
+            // file to WAL.
+            let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
+            schema::version(&connection, path)?;
+            Ok(true)
+        }
+        Found::Sqlite { application_id } => Err(StoreError::ForeignDatabase {
+            path: path.to_owned(),
+            application_id,
+        }),
+    }
+}
+
+/// A connection with the store's settings: a busy timeout (a checkpoint may hold the file
+/// for a moment), `synchronous = NORMAL` (safe with WAL: a crash loses at most the last
+/// commits, never the database) and foreign keys on.
+pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connection, StoreError> {
+    let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+        .map_err(StoreError::sqlite("open", path))?;
+    connection
+        .busy_timeout(std::time::Duration::from_secs(10))
+        .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
+        .and_then(|()| connection.pragma_update(None, "foreign_keys", true))
+        .map_err(StoreError::sqlite("open", path))?;
+    Ok(connection)
+}
+
+/// The `WHERE` condition that finds a ranking by [`key_params`] (NULL filters included),
+/// through the `rankings_key` index.
+macro_rules! ranking_key_matches {
+    () => {
+        "date = ?1 AND region = ?2 AND field = ?3 AND period = ?4 \
+         AND ifnull(category, '') = ifnull(?5, '') AND ifnull(ai, -1) = ifnull(?6, -1)"
+    };
+}
+pub(crate) use ranking_key_matches;
+
+/// The ranking's key columns as statement parameters `?1` to `?6`.
+pub(crate) fn key_params(key: &RankingKey) -> impl rusqlite::Params + '_ {
+    (
+        key.date.to_string(),
+        key.region.as_str(),
+        key.field.as_str(),
+        key.period.as_str(),
+        key.category.as_deref(),
+        key.ai,
+    )
+}
+
+/// What a sync does with one ranking of its plan.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case", tag = "action")]
+pub enum Action {
+    /// Nothing: stored complete (or ended short) and settled.
+    Skip,
+    /// Fetch it: not stored yet.
+    New,
+    /// Fetch its missing pages, from this one on.
+    Resume {
+        /// The first page not stored.
+        from_page: u32,
+    },
+    /// Fetch it again from the first page: stored before it settled, or stored empty.
+    Refresh,
+}
+
+impl Action {
+    /// The rule: a ranking stored complete and settled is never fetched again; a partial
+    /// one (or one stored complete with fewer pages than now needed) resumes at its first
+    /// missing page; one stored before it settled, or stored empty, is fetched again.
+    fn decide(stored: Option<&StoredRanking>, needed_pages: u32) -> Action {
+        let Some(stored) = stored else {
+            return Action::New;
+        };
+        let pages = u32::try_from(stored.pages).unwrap_or(u32::MAX);
+        let resume = Action::Resume {
+            from_page: pages.saturating_add(1),
+        };
+        match stored.state {
+            RankingState::Partial => resume,
+            _ if !stored.settled || stored.items == 0 => Action::Refresh,
+            RankingState::Complete if pages < needed_pages => resume,
+            RankingState::Complete | RankingState::EndedShort => Action::Skip,
+        }
+    }
+}
+
+/// How much of a ranking is stored.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankingState {
+    /// Some pages are missing: the next sync resumes at `pages + 1`.
+    Partial,
+    /// Every page the plan's limit asked for is stored.
+    Complete,
+    /// The ranking ended (a short or empty page) before the limit: all of it is stored.
+    EndedShort,
+}
+
+impl RankingState {
+    /// The value of the `rankings.state` column.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankingState::Partial => "partial",
+            RankingState::Complete => "complete",
+            RankingState::EndedShort => "ended_short",
+        }
+    }
+
+    fn from_column(value: &str) -> RankingState {
+        match value {
+            "complete" => RankingState::Complete,
+            "ended_short" => RankingState::EndedShort,
+            // The CHECK constraint allows nothing else; anything odd is fetched again.
+            _ => RankingState::Partial,
+        }
+    }
+}
+
+/// A ranking's row in the `rankings` table.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct StoredRanking {
+    /// `rankings.id`, which `entries.ranking` refers to.
+    pub id: i64,
+    /// How much of it is stored.
+    pub state: RankingState,
+    /// Pages 1 to `pages` are stored.
+    pub pages: i64,
+    /// Videos stored.
+    pub items: i64,
+    /// Pages paid for and stored, over every sync (the run ledger has the exact credits).
+    pub credits: i64,
+    /// When its last page was stored (RFC 3339, UTC).
+    pub fetched_at: String,
+    /// Whether it had settled (could no longer change) when its last page was stored.
+    pub settled: bool,
+}
+
+/// One ranking of a plan, as [`Store::plan_status`] found it.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlannedRanking {
+    /// The ranking.
+    pub key: RankingKey,
+    /// What a sync does with it.
+    #[serde(flatten)]
+    pub action: Action,
+    /// The most pages (credits) a sync requests for it.
+    pub max_pages: u32,
+    /// Whether it has settled now ([`keyapi_tiktok::VideoRankingQuery::is_settled`]).
+    pub settled: bool,
+    /// What is stored of it.
+    pub stored: Option<StoredRanking>,
+}
+
+/// What a sync of a plan would do: see [`Store::plan_status`].
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PlanStatus {
+    /// Every ranking of the plan, in plan order.
+    pub rankings: Vec<PlannedRanking>,
+    /// Rankings a sync fetches (new, resumed or refreshed).
+    pub to_fetch: usize,
+    /// Rankings already complete and settled (skipped).
+    pub complete: usize,
+    /// The most credits the sync can cost: every page it may request, retries of charged
+    /// failures aside (those are rare; the client's budget bounds them too).
+    pub max_credits: u64,
+}

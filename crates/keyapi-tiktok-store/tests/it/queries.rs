@@ -1,0 +1,155 @@
+//! History of a video and movers of a ranking, from what syncs stored; full-text search.
+
+use keyapi_tiktok::{Period, RankField};
+use keyapi_tiktok_store::{MoverStatus, Store, StoreError};
+use keyapi_tiktok_testkit::{FakeKeyApi, video};
+
+use crate::common::*;
+
+/// The 19th stores ranks 1 to 12 of the test kit's videos; the 20th ranks them
+/// 3, 1, 2, 4..=10, then a new video 99 (rank 11); 11 and 12 left.
+async fn two_days() -> (tempfile::TempDir, std::path::PathBuf) {
+    let (dir, path) = db();
+    let before = FakeKeyApi::with_items((1..=12).map(video).collect()).await;
+    sync(&path, &before, &plan("2026-11-19", 20)).await.unwrap();
+    let order = [3, 1, 2, 4, 5, 6, 7, 8, 9, 10, 99];
+    let after = FakeKeyApi::with_items(order.into_iter().map(video).collect()).await;
+    sync(&path, &after, &plan("2026-11-20", 20)).await.unwrap();
+    (dir, path)
+}
+
+#[tokio::test]
+async fn movers_compare_a_ranking_with_the_period_before() {
+    let (_dir, path) = two_days().await;
+    let store = Store::open_read_only(&path).unwrap();
+    let movers = store.movers(&key(SETTLED)).unwrap();
+    assert!(movers.previous_stored);
+    assert_eq!(movers.previous, Some(key(jiff::civil::date(2026, 11, 19))));
+    let rows: Vec<_> = movers
+        .movers
+        .iter()
+        .map(|m| {
+            (
+                m.video_id[11..].trim_start_matches('0').to_owned(),
+                m.status,
+                m.rank,
+                m.previous_rank,
+                m.change,
+            )
+        })
+        .collect();
+    let row =
+        |id: &str, status, rank, previous, change| (id.to_owned(), status, rank, previous, change);
+    assert_eq!(
+        rows[..4],
+        [
+            row("3", MoverStatus::Up, Some(1), Some(3), Some(2)),
+            row("1", MoverStatus::Down, Some(2), Some(1), Some(-1)),
+            row("2", MoverStatus::Down, Some(3), Some(2), Some(-1)),
+            row("4", MoverStatus::Same, Some(4), Some(4), Some(0)),
+        ]
+    );
+    assert_eq!(
+        rows[10..],
+        [
+            row("99", MoverStatus::New, Some(11), None, None),
+            row("11", MoverStatus::Left, None, Some(11), None),
+            row("12", MoverStatus::Left, None, Some(12), None),
+        ]
+    );
+    assert_eq!(movers.movers[0].nick_name.as_deref(), Some("Creator 3"));
+}
+
+#[tokio::test]
+async fn movers_say_when_the_previous_period_is_not_stored() {
+    let (_dir, path) = two_days().await;
+    let store = Store::open_read_only(&path).unwrap();
+    let first = store.movers(&key(jiff::civil::date(2026, 11, 19))).unwrap();
+    assert!(!first.previous_stored && first.movers.is_empty());
+    assert_eq!(first.previous, Some(key(jiff::civil::date(2026, 11, 18))));
+
+    let weekly = keyapi_tiktok_store::RankingKey::new(
+        jiff::civil::date(2026, 11, 16),
+        "US".parse().unwrap(),
+        RankField::Views,
+        Period::Weekly,
+    );
+    let error = store.movers(&weekly).unwrap_err();
+    assert!(matches!(error, StoreError::NotStored { .. }), "{error:?}");
+    assert_eq!(
+        error.to_string(),
+        "the ranking 2026-11-16 weekly US by views is not stored"
+    );
+}
+
+#[tokio::test]
+async fn history_lists_every_stored_entry_of_a_video_in_date_order() {
+    let (_dir, path) = two_days().await;
+    let store = Store::open_read_only(&path).unwrap();
+    let history = store.history("7601397977900000003").unwrap();
+    let rows: Vec<_> = history
+        .iter()
+        .map(|e| (e.date.to_string(), e.rank, e.views))
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            ("2026-11-19".to_owned(), 3, Some(9_997_000)),
+            ("2026-11-20".to_owned(), 1, Some(9_997_000)),
+        ]
+    );
+    assert_eq!(
+        (
+            history[0].period,
+            history[0].field,
+            history[0].region.as_str()
+        ),
+        (Period::Daily, RankField::Views, "US")
+    );
+    assert!(store.history("no such video").unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn history_and_movers_use_indexes() {
+    let (_dir, path) = two_days().await;
+    let connection = sql(&path);
+    let plan = |query: &str| -> String {
+        let mut statement = connection
+            .prepare(&format!("EXPLAIN QUERY PLAN {query}"))
+            .unwrap();
+        let rows = statement
+            .query_map([], |row| row.get::<_, String>(3))
+            .unwrap();
+        rows.map(Result::unwrap).collect::<Vec<_>>().join("; ")
+    };
+    let history =
+        plan("SELECT * FROM entries e JOIN rankings r ON r.id = e.ranking WHERE e.video_id = '1'");
+    assert!(history.contains("USING INDEX entries_video"), "{history}");
+    let movers = plan("SELECT rank, video_id FROM entries WHERE ranking = 1 ORDER BY rank");
+    assert!(
+        movers.contains("USING INDEX sqlite_autoindex_entries_1"),
+        "{movers}"
+    );
+    assert!(!movers.contains("TEMP B-TREE"), "{movers}");
+}
+
+#[tokio::test]
+async fn captions_are_searchable() {
+    let (_dir, path) = two_days().await;
+    let found: Vec<String> = sql(&path)
+        .prepare("SELECT v.video_id FROM videos_fts JOIN videos v ON v.rowid = videos_fts.rowid WHERE videos_fts MATCH '\"video #99\"'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(found, ["7601397977900000099"]);
+    assert_eq!(number(&path, "SELECT count(*) FROM videos"), 13);
+    assert_eq!(
+        number(
+            &path,
+            "SELECT count(*) FROM videos WHERE first_seen = '2026-11-19' AND last_seen = '2026-11-20'"
+        ),
+        10
+    );
+}
