@@ -4,6 +4,7 @@ mod window;
 
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 
+use crate::client::Turn;
 use crate::query::MAX_PAGE;
 use crate::{Client, ConformanceReport, Error, Page, RankedVideo, VideoRankingQuery};
 use window::Window;
@@ -117,10 +118,13 @@ impl Ranking {
             limit,
             concurrency,
         } = self;
+        // Pages claim budget in rank order, however their cache lookups end.
+        let mut turns = Turn::line();
         let fetch = move |page: u32| {
             let client = client.clone();
             let query = query.clone().page(page);
-            async move { client.fetch_page(&query).await }
+            let turn = turns();
+            async move { client.fetch_page(&query, turn).await }
         };
         Window::new(first, last, concurrency, Progress::new(limit), fetch).boxed()
     }

@@ -12,6 +12,7 @@ use reqwest::header::{self, HeaderMap};
 use url::Url;
 
 use crate::VideoRankingQuery;
+use crate::client::Turn;
 use crate::client::redact::KeyRedactor;
 use crate::client::{Client, Inner};
 use crate::error::{ApiFailure, Error};
@@ -24,14 +25,18 @@ pub(crate) type Fetched = (Page, Option<Vec<u8>>);
 impl Client {
     /// One HTTP request, counted as a credit from the moment it is sent until its answer
     /// proves it was not charged.
-    /// `keep_body`: return the body as received too (for a cache or a conformance report).
+    /// `keep_body`: return the body as received too (for a cache or a conformance report);
+    /// `turn` is passed once the credit is reserved (or refused).
     pub(crate) async fn attempt(
         &self,
         query: &VideoRankingQuery,
         keep_body: bool,
+        turn: &mut Turn,
     ) -> Result<Fetched, Error> {
         let inner = self.inner();
-        let credit = reserve_credit(inner)?;
+        let credit = reserve_credit(inner);
+        turn.pass();
+        let credit = credit?;
         // The permit first, then the slot: requests the semaphore releases together still
         // leave one slot apart.
         let _permit = match &inner.in_flight {

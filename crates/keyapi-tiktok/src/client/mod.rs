@@ -25,6 +25,7 @@ mod builder;
 mod rate_limit;
 mod redact;
 mod tls;
+mod turn;
 
 pub use api_key::ApiKey;
 use attempt::Fetched;
@@ -32,6 +33,7 @@ pub use builder::ClientBuilder;
 use rate_limit::RateLimiter;
 use redact::KeyRedactor;
 pub use tls::http_client_builder;
+pub(crate) use turn::Turn;
 
 use crate::VideoRankingQuery;
 use crate::cache::{Cache, CacheWrite};
@@ -237,12 +239,17 @@ impl Client {
     /// # Ok(()) }
     /// ```
     pub async fn video_ranking_page(&self, query: &VideoRankingQuery) -> Result<Page, Error> {
-        self.fetch_page(query).await?.accept(Ok)
+        self.fetch_page(query, Turn::alone()).await?.accept(Ok)
     }
 
     /// [`Client::video_ranking_page`], with the cache write left to the caller, who may
     /// still refuse the page (a [`Ranking`](crate::Ranking) refuses a repeated one).
-    pub(crate) async fn fetch_page(&self, query: &VideoRankingQuery) -> Result<FetchedPage, Error> {
+    /// `turn`: the page's place in its ranking's line for the budget (see [`Turn`]).
+    pub(crate) async fn fetch_page(
+        &self,
+        query: &VideoRankingQuery,
+        mut turn: Turn,
+    ) -> Result<FetchedPage, Error> {
         query.validate()?;
         let span = tracing::info_span!(
             "video_ranking_page",
@@ -262,6 +269,7 @@ impl Client {
                     query.date(),
                 );
             }
+            turn.wait().await;
             let cache = self.inner.cache.as_ref();
             if let Some(cache) = cache
                 && let Some(page) = cache.get(&self.inner.base_url, query).await
@@ -269,7 +277,9 @@ impl Client {
                 self.inner.cache_hits.fetch_add(1, Ordering::Relaxed);
                 return Ok(FetchedPage { page, write: None });
             }
-            let (page, body) = self.fetch_with_retries(query, cache.is_some()).await?;
+            let (page, body) = self
+                .fetch_with_retries(query, cache.is_some(), &mut turn)
+                .await?;
             let write = cache.zip(body).and_then(|(cache, body)| {
                 cache.write_for(&self.inner.base_url, query, body, &page)
             });
@@ -287,7 +297,10 @@ impl Client {
         query: &VideoRankingQuery,
     ) -> Result<(Page, Vec<u8>), Error> {
         query.validate()?;
-        match self.fetch_with_retries(query, true).await? {
+        match self
+            .fetch_with_retries(query, true, &mut Turn::alone())
+            .await?
+        {
             (page, Some(body)) => Ok((page, body)),
             (_, None) => Err(Error::decode(
                 Some(200),
@@ -302,6 +315,7 @@ impl Client {
         &self,
         query: &VideoRankingQuery,
         keep_body: bool,
+        turn: &mut Turn,
     ) -> Result<Fetched, Error> {
         let started = Instant::now();
         let mut attempt = 1;
@@ -314,7 +328,7 @@ impl Client {
                 request_id = tracing::field::Empty,
             );
             let result = self
-                .attempt(query, keep_body)
+                .attempt(query, keep_body, turn)
                 .instrument(span.clone())
                 .await;
             match &result {

@@ -158,3 +158,36 @@ async fn a_dropped_stream_keeps_its_requests_in_flight_counted() {
     let usage = client.usage();
     assert_eq!((usage.credits_spent, usage.requests_sent), (2, 2));
 }
+
+/// The budget goes to pages in rank order: a later page never takes the credit an earlier
+/// one needed (with a cache, each page's lookup finishes on a blocking thread in any order,
+/// so page 4 could reserve the last credit and page 3 fail: the third credit bought a page
+/// nobody saw). Repeated, since the order of the lookups is the machine's.
+#[cfg(feature = "cache")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_budget_buys_the_first_pages_of_a_ranking_in_rank_order() {
+    let fake = FakeKeyApi::with_videos(95).await;
+    for round in 0..20 {
+        let cache = tempfile::tempdir().expect("a cache directory");
+        let client = builder(&fake.base_url())
+            .credit_budget(3)
+            .cache(keyapi_tiktok::Cache::new(cache.path()))
+            .build()
+            .expect("client");
+        let pages: Vec<Result<Page, Error>> = client
+            .video_ranking(query())
+            .concurrency(8)
+            .pages()
+            .collect()
+            .await;
+        let numbers: Vec<_> = pages
+            .iter()
+            .map(|page| page.as_ref().map(|page| page.page).map_err(Error::kind))
+            .collect();
+        assert_eq!(
+            numbers,
+            [Ok(1), Ok(2), Ok(3), Err("budget_exhausted")],
+            "round {round}"
+        );
+    }
+}
