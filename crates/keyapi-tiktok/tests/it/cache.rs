@@ -39,6 +39,15 @@ async fn server_with(body: Value) -> MockServer {
     server
 }
 
+/// A cache in a fresh directory, a server of a page of `items` videos, and a client of both.
+async fn cached(items: usize) -> (tempfile::TempDir, Cache, MockServer, Client) {
+    let dir = tempfile::tempdir().unwrap();
+    let cache = Cache::new(dir.path());
+    let server = server_with(body(items)).await;
+    let client = client(&server, &cache);
+    (dir, cache, server, client)
+}
+
 fn client(server: &MockServer, cache: &Cache) -> Client {
     Client::builder()
         .api_key("sk-test")
@@ -63,10 +72,7 @@ async fn fetch(client: &Client, query: &VideoRankingQuery) -> Page {
 
 #[tokio::test]
 async fn a_repeated_query_makes_no_request_the_second_time() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (_dir, cache, server, client) = cached(10).await;
     let first = fetch(&client, &query(SETTLED)).await;
     let second = fetch(&client, &query(SETTLED)).await;
     assert_eq!(first, second);
@@ -118,10 +124,7 @@ async fn a_recent_ranking_is_fetched_again_after_expiry() {
 
 #[tokio::test]
 async fn recent_empty_pages_and_errors_are_never_cached() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(0)).await;
-    let client = client(&server, &cache);
+    let (_dir, cache, server, client) = cached(0).await;
     fetch(&client, &query(today())).await;
     fetch(&client, &query(today())).await;
     assert_eq!(
@@ -154,10 +157,7 @@ async fn a_zero_ttl_caches_only_final_rankings() {
 
 #[tokio::test]
 async fn a_corrupted_entry_is_discarded_and_refetched() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (dir, _cache, server, client) = cached(10).await;
     let original = fetch(&client, &query(SETTLED)).await;
     for (corrupt, expected_requests) in [(b"{\"code\":0,\"dat".as_slice(), 2), (b"".as_slice(), 3)]
     {
@@ -210,10 +210,7 @@ fn count_nodes(dir: &std::path::Path) -> usize {
 /// about 0.4 ms each of system time): a page is one new file, whatever the page.
 #[tokio::test]
 async fn each_page_is_one_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (dir, cache, _server, client) = cached(10).await;
     fetch(&client, &query(SETTLED)).await;
     let after_one = count_nodes(dir.path());
     for page in 2..=20 {
@@ -616,10 +613,7 @@ async fn a_subdirectory_owned_by_another_user_is_neither_read_nor_written() {
 
 #[tokio::test]
 async fn an_entry_stored_in_the_future_is_stale() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (dir, _cache, server, client) = cached(10).await;
     fetch(&client, &query(today())).await;
     // Written by a clock a year ahead that went back since.
     edit_headers(dir.path(), |header| {
@@ -694,10 +688,7 @@ fn bytes_read_by_this_process() -> u64 {
 #[cfg(unix)]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fifo_at_an_entry_path_does_not_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (dir, _cache, server, client) = cached(10).await;
     let original = fetch(&client, &query(SETTLED)).await;
     let entry = only_entry(dir.path());
     std::fs::remove_file(&entry).unwrap();
@@ -735,10 +726,7 @@ async fn a_fifo_at_an_entry_path_does_not_block() {
 #[cfg(unix)]
 #[tokio::test]
 async fn a_symlink_at_an_entry_path_is_not_followed() {
-    let dir = tempfile::tempdir().unwrap();
-    let cache = Cache::new(dir.path());
-    let server = server_with(body(10)).await;
-    let client = client(&server, &cache);
+    let (dir, _cache, server, client) = cached(10).await;
     let original = fetch(&client, &query(SETTLED)).await;
     let entry = only_entry(dir.path());
     std::fs::rename(&entry, dir.path().join("planted")).unwrap();
