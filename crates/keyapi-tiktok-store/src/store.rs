@@ -43,12 +43,8 @@ impl Store {
     /// ([`StoreError::NewerSchema`]).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
         let exists = refuse_foreign(path)?;
-        if let Some(parent) = path
-            .parent()
-            .filter(|p| !exists && !p.as_os_str().is_empty())
-        {
-            std::fs::create_dir_all(parent)
-                .map_err(StoreError::io("create the directory of", path))?;
+        if !exists {
+            create_private(path)?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         let mut connection = open_connection(path, flags)?;
@@ -175,7 +171,7 @@ impl Store {
         let mut name = self.path.clone().into_os_string();
         name.push("-lock");
         let lock_path = PathBuf::from(name);
-        let file = File::options()
+        let file = private_file_options()
             .create(true)
             .truncate(false)
             .write(true)
@@ -366,4 +362,37 @@ pub struct PlanStatus {
     /// The most credits the sync can cost: every page it may request, retries of charged
     /// failures aside (those are rare; the client's budget bounds them too).
     pub max_credits: u64,
+}
+
+/// Creates the missing directories of `path` (0700) and the empty database file (0600),
+/// so a store is private whatever the umask: SQLite gives its `-wal` and `-shm` files the
+/// database's permissions. A file that appeared meanwhile is left as it is.
+fn create_private(path: &Path) -> Result<(), StoreError> {
+    if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        let mut directories = std::fs::DirBuilder::new();
+        directories.recursive(true);
+        #[cfg(unix)]
+        std::os::unix::fs::DirBuilderExt::mode(&mut directories, 0o700);
+        directories
+            .create(parent)
+            .map_err(StoreError::io("create the directory of", path))?;
+    }
+    match private_file_options()
+        .write(true)
+        .create_new(true)
+        .open(path)
+    {
+        Err(error) if error.kind() != std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::io("create", path)(error))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// Options that create a file readable and writable by its owner only (0600 on unix).
+fn private_file_options() -> std::fs::OpenOptions {
+    let mut options = File::options();
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
 }

@@ -168,3 +168,37 @@ async fn a_store_left_by_a_crash_opens_for_reading_and_writing() {
     drop(writer);
     assert_intact(&crashed);
 }
+
+/// A store it creates is private: the directory it makes 0700, the database, its WAL
+/// and the lock file 0600, whatever the umask (others may share the machine).
+#[cfg(unix)]
+#[test]
+fn a_new_store_and_the_directory_made_for_it_are_private() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("made/for/it/rankings.sqlite3");
+    // A write with no pages: the store opened, locked and its writer started and stopped.
+    let key = keyapi_tiktok_store::RankingKey::new(
+        date(2026, 11, 20),
+        "US".parse().unwrap(),
+        keyapi_tiktok::RankField::Views,
+        keyapi_tiktok::Period::Daily,
+    );
+    let _open = Store::open(&path).unwrap(); // the WAL is there while a writer is open
+    keyapi_tiktok_store::__bench_write(&path, &key, 1, std::iter::empty()).unwrap();
+    let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    for made in ["made", "made/for", "made/for/it"] {
+        assert_eq!(mode(&dir.path().join(made)), 0o700, "{made}");
+    }
+    for file in [
+        "rankings.sqlite3",
+        "rankings.sqlite3-wal",
+        "rankings.sqlite3-lock",
+    ] {
+        assert_eq!(
+            mode(&dir.path().join("made/for/it").join(file)),
+            0o600,
+            "{file}"
+        );
+    }
+}
