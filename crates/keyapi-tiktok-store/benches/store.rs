@@ -195,9 +195,9 @@ fn key(day: jiff::civil::Date) -> RankingKey {
 
 /// Rows a second into `entries` through the sync's writer (thread, channel, a transaction
 /// per batch of pages), each page's rows with its ranking's progress; pages decoded
-/// beforehand. Two cases: every row a new video (each also a `videos` row and a full-text
-/// index entry: the worst case), and 50 daily rankings of the same 1,000 videos (a daily
-/// sync, where most videos are already stored).
+/// beforehand, the store opened and closed (its last checkpoint) within the time. Two
+/// cases: one ranking of 50,000 distinct videos, and a 50-day backfill of daily rankings of
+/// the same 1,000 videos.
 fn inserts() {
     let template = template();
     let distinct: Vec<Page> = (1..=5_000u32)
@@ -211,28 +211,34 @@ fn inserts() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.sqlite3");
         drop(Store::open(&path).unwrap());
-        let pages = distinct.clone();
+        let ranking = key(date(2026, 11, 20));
+        let pages: Vec<_> = distinct
+            .iter()
+            .map(|page| (ranking.clone(), page.clone()))
+            .collect();
         let start = Instant::now();
-        let rows =
-            __bench_write(&path, &key(date(2026, 11, 20)), 5_000, pages.into_iter()).unwrap();
+        let rows = __bench_write(&path, 5_000, pages.into_iter()).unwrap();
         new_videos.push(rows as f64 / seconds(start));
 
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.sqlite3");
         drop(Store::open(&path).unwrap());
-        let days: Vec<Vec<Page>> = (0..50).map(|_| repeated.clone()).collect();
+        let pages: Vec<_> = (0..50)
+            .flat_map(|day| {
+                let ranking = key(date(2026, 10, 1)
+                    .checked_add(jiff::Span::new().days(day))
+                    .unwrap());
+                repeated
+                    .iter()
+                    .map(move |page| (ranking.clone(), page.clone()))
+            })
+            .collect();
         let start = Instant::now();
-        let mut rows = 0;
-        for (day, pages) in days.into_iter().enumerate() {
-            let day = date(2026, 10, 1)
-                .checked_add(jiff::Span::new().days(day as i64))
-                .unwrap();
-            rows += __bench_write(&path, &key(day), 100, pages.into_iter()).unwrap();
-        }
+        let rows = __bench_write(&path, 100, pages.into_iter()).unwrap();
         known_videos.push(rows as f64 / seconds(start));
     }
     println!(
-        "inserts into entries: {:.0} rows/s when every row is a new video (50,000 rows), {:.0} rows/s for 50 daily rankings of the same 1,000 videos (medians of {ROUNDS})",
+        "inserts into entries: {:.0} rows/s for one ranking of 50,000 distinct videos, {:.0} rows/s for 50 daily rankings of the same 1,000 videos (medians of {ROUNDS})",
         median(new_videos),
         median(known_videos)
     );
@@ -245,22 +251,22 @@ fn peak_kib() -> Option<u64> {
     line.split_whitespace().nth(1)?.parse().ok()
 }
 
-/// Peak memory after storing 100 pages, then 10,000, pages made as they are written.
+/// Peak memory after storing 100 pages, then 1,000, then 10,000, pages made as they are
+/// written: it rises while the writer's queue (up to `MAX_BATCH` pages) fills, then stays.
 fn memory() {
     let template = template();
     let mut peaks = Vec::new();
-    for count in [100u32, 10_000] {
+    for count in [100u32, 1_000, 10_000] {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bench.sqlite3");
-        let pages = (1..=count).map(|n| page(&template, n, u64::from(n) * 10));
-        __bench_write(&path, &key(date(2026, 11, 20)), count, pages).unwrap();
-        peaks.push(peak_kib());
+        let ranking = key(date(2026, 11, 20));
+        let pages = (1..=count).map(|n| (ranking.clone(), page(&template, n, u64::from(n) * 10)));
+        __bench_write(&path, count, pages).unwrap();
+        peaks.push(peak_kib().map(|kib| format!("{:.1} MiB", kib as f64 / 1024.0)));
     }
-    match (peaks[0], peaks[1]) {
-        (Some(small), Some(large)) => println!(
-            "peak memory (VmHWM): {:.1} MiB after 100 pages, {:.1} MiB after 10,000 more",
-            small as f64 / 1024.0,
-            large as f64 / 1024.0
+    match peaks.as_slice() {
+        [Some(small), Some(medium), Some(large)] => println!(
+            "peak memory (VmHWM): {small} after 100 pages, {medium} after 1,000, {large} after 10,000"
         ),
         _ => println!("peak memory: /proc/self/status unavailable"),
     }
@@ -274,20 +280,21 @@ fn million_entries() {
     let path = dir.path().join("bench.sqlite3");
     let first = date(2024, 1, 1);
     let start = Instant::now();
-    for ranking in 0..1_000u64 {
-        let day = first
+    let pages = (0..1_000u64).flat_map(|ranking| {
+        let day = key(first
             .checked_add(jiff::Span::new().days(ranking as i64))
-            .unwrap();
-        let pages = (1..=100u32).map(|n| {
-            let mut page = page(&template, n, 0);
+            .unwrap());
+        let template = &template;
+        (1..=100u32).map(move |n| {
+            let mut page = page(template, n, 0);
             for video in &mut page.items {
                 let id = (video.rank - 1 + ranking * 37) % 2_000 + 1;
                 video.video_id = format!("76013979779{id:08}");
             }
-            page
-        });
-        __bench_write(&path, &key(day), 100, pages).unwrap();
-    }
+            (day.clone(), page)
+        })
+    });
+    __bench_write(&path, 100, pages).unwrap();
     println!("built 1,000,000 entries in {:.1} s", seconds(start));
 
     let store = Store::open_read_only(&path).unwrap();
@@ -307,12 +314,33 @@ fn million_entries() {
     println!(
         "history: {history_ms:.2} ms for {history_rows} entries; movers: {movers_ms:.2} ms for {movers_rows} videos (medians of 101)"
     );
+    let connection = rusqlite::Connection::open(&path).unwrap();
+    let (video_ms, _) = timed(&|| {
+        let mut statement = connection.prepare_cached(ONE_VIDEO).unwrap();
+        let rows = statement.query_map(["7601397977900001234"], |_| Ok(()));
+        rows.unwrap().count()
+    });
+    let start = Instant::now();
+    let matched: i64 = connection
+        .query_row(
+            "SELECT count(*) FROM entries WHERE description LIKE '%#7 %'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    let like_ms = seconds(start) * 1000.0;
+    println!(
+        "videos: {video_ms:.2} ms for one video (median of 101); captions LIKE '%#7 %' over 1,000,000 entries: {like_ms:.0} ms, {matched} matched"
+    );
     explain(&path);
 }
 
+/// The latest metadata of one video, from the `videos` view.
+const ONE_VIDEO: &str = "SELECT * FROM videos WHERE video_id = ?1";
+
 fn explain(path: &Path) {
     let connection = rusqlite::Connection::open(path).unwrap();
-    for (name, sql) in __QUERIES {
+    for (name, sql) in __QUERIES.into_iter().chain([("videos", ONE_VIDEO)]) {
         let mut statement = connection
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap();

@@ -18,7 +18,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// each in the transaction that sets `user_version`. Never edit one that has shipped: add
 /// another (the crate README documents the resulting tables).
 const MIGRATIONS: &[&str] = &[
-    // 1: rankings, entries, videos (+ full-text search), sync_runs.
+    // 1: rankings, entries, videos (a view of entries), sync_runs.
     r#"
 CREATE TABLE rankings (
     id INTEGER PRIMARY KEY,
@@ -76,41 +76,25 @@ CREATE TABLE entries (
 );
 CREATE INDEX entries_video ON entries (video_id);
 
-CREATE TABLE videos (
-    video_id TEXT PRIMARY KEY,
-    user_id TEXT,
-    unique_id TEXT,
-    nick_name TEXT,
-    region TEXT,
-    description TEXT,
-    created_at TEXT,
-    duration_secs INTEGER,
-    created_by_ai INTEGER,
-    cover_url TEXT,
-    avatar_url TEXT,
-    first_seen TEXT NOT NULL,
-    last_seen TEXT NOT NULL
-);
-CREATE VIRTUAL TABLE videos_fts USING fts5 (
-    description, nick_name, unique_id, content = 'videos', content_rowid = 'rowid'
-);
-CREATE TRIGGER videos_fts_insert AFTER INSERT ON videos BEGIN
-    INSERT INTO videos_fts (rowid, description, nick_name, unique_id)
-        VALUES (new.rowid, new.description, new.nick_name, new.unique_id);
-END;
-CREATE TRIGGER videos_fts_delete AFTER DELETE ON videos BEGIN
-    INSERT INTO videos_fts (videos_fts, rowid, description, nick_name, unique_id)
-        VALUES ('delete', old.rowid, old.description, old.nick_name, old.unique_id);
-END;
-CREATE TRIGGER videos_fts_update AFTER UPDATE OF description, nick_name, unique_id ON videos
-WHEN old.description IS NOT new.description OR old.nick_name IS NOT new.nick_name
-    OR old.unique_id IS NOT new.unique_id
-BEGIN
-    INSERT INTO videos_fts (videos_fts, rowid, description, nick_name, unique_id)
-        VALUES ('delete', old.rowid, old.description, old.nick_name, old.unique_id);
-    INSERT INTO videos_fts (rowid, description, nick_name, unique_id)
-        VALUES (new.rowid, new.description, new.nick_name, new.unique_id);
-END;
+-- Derived, never stored twice: each video's metadata from its latest entry (the latest
+-- ranking date, then the latest fetch), and the first and last dates it was ranked. A
+-- lookup by video_id reads only that video's entries, through entries_video.
+CREATE VIEW videos AS
+SELECT video_id, user_id, unique_id, nick_name, region, description, created_at,
+    duration_secs, created_by_ai, cover_url, avatar_url, first_seen, last_seen
+FROM (
+    SELECT e.video_id, e.user_id, e.unique_id, e.nick_name, e.region, e.description,
+        e.created_at, e.duration_secs, e.created_by_ai, e.cover_url, e.avatar_url,
+        min(r.date) OVER latest_first AS first_seen,
+        r.date AS last_seen,
+        row_number() OVER latest_first AS position
+    FROM entries AS e JOIN rankings AS r ON r.id = e.ranking
+    WINDOW latest_first AS (
+        PARTITION BY e.video_id ORDER BY r.date DESC, r.fetched_at DESC, r.id DESC
+        ROWS BETWEEN UNBOUNDED PRECEDING AND UNBOUNDED FOLLOWING
+    )
+)
+WHERE position = 1;
 
 CREATE TABLE sync_runs (
     id INTEGER PRIMARY KEY,

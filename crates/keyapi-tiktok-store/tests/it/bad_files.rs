@@ -178,14 +178,8 @@ fn a_new_store_and_the_directory_made_for_it_are_private() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("made/for/it/rankings.sqlite3");
     // A write with no pages: the store opened, locked and its writer started and stopped.
-    let key = keyapi_tiktok_store::RankingKey::new(
-        date(2026, 11, 20),
-        "US".parse().unwrap(),
-        keyapi_tiktok::RankField::Views,
-        keyapi_tiktok::Period::Daily,
-    );
     let _open = Store::open(&path).unwrap(); // the WAL is there while a writer is open
-    keyapi_tiktok_store::__bench_write(&path, &key, 1, std::iter::empty()).unwrap();
+    keyapi_tiktok_store::__bench_write(&path, 1, std::iter::empty()).unwrap();
     let mode = |path: &Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
     for made in ["made", "made/for", "made/for/it"] {
         assert_eq!(mode(&dir.path().join(made)), 0o700, "{made}");

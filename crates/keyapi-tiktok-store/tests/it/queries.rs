@@ -2,7 +2,8 @@
 
 use keyapi_tiktok::{Period, RankField};
 use keyapi_tiktok_store::{MoverStatus, Store, StoreError};
-use keyapi_tiktok_testkit::{FakeKeyApi, video};
+use keyapi_tiktok_testkit::{FakeKeyApi, Reply, video};
+use serde_json::json;
 
 use crate::common::*;
 
@@ -131,19 +132,13 @@ async fn history_and_movers_use_indexes() {
         "{movers}"
     );
     assert!(!movers.contains("TEMP B-TREE"), "{movers}");
+    let video = plan("SELECT * FROM videos WHERE video_id = '1'");
+    assert!(video.contains("USING INDEX entries_video"), "{video}");
 }
 
 #[tokio::test]
-async fn captions_are_searchable() {
+async fn videos_lists_each_video_once_with_the_dates_it_was_ranked() {
     let (_dir, path) = two_days().await;
-    let found: Vec<String> = sql(&path)
-        .prepare("SELECT v.video_id FROM videos_fts JOIN videos v ON v.rowid = videos_fts.rowid WHERE videos_fts MATCH '\"video #99\"'")
-        .unwrap()
-        .query_map([], |row| row.get(0))
-        .unwrap()
-        .map(Result::unwrap)
-        .collect();
-    assert_eq!(found, ["7601397977900000099"]);
     assert_eq!(number(&path, "SELECT count(*) FROM videos"), 13);
     assert_eq!(
         number(
@@ -152,4 +147,85 @@ async fn captions_are_searchable() {
         ),
         10
     );
+    let found: Vec<String> = sql(&path)
+        .prepare("SELECT video_id FROM videos WHERE description LIKE '%video #99 %'")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(found, ["7601397977900000099"]);
+}
+
+/// The `nick_name` of video 1 in `videos`, and the videos listed there.
+fn latest_of_video_1(path: &std::path::Path) -> (String, i64) {
+    let nick_name = sql(path)
+        .query_row(
+            "SELECT nick_name FROM videos WHERE video_id = '7601397977900000001'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    (nick_name, number(path, "SELECT count(*) FROM videos"))
+}
+
+fn named(name: &str) -> Reply {
+    Reply::Drifted {
+        field: "nick_name".to_owned(),
+        value: json!(name),
+    }
+}
+
+#[tokio::test]
+async fn videos_show_the_metadata_of_the_latest_ranking_date_whatever_order_it_was_stored_in() {
+    let (_dir, path) = db();
+    let newer = FakeKeyApi::with_items(vec![video(1)]).await;
+    newer.script([named("Newer")]);
+    sync(&path, &newer, &plan("2026-11-20", 10)).await.unwrap();
+    let older = FakeKeyApi::with_items(vec![video(1)]).await;
+    older.script([named("Older")]);
+    sync(&path, &older, &plan("2026-11-19", 10)).await.unwrap();
+
+    assert_eq!(latest_of_video_1(&path), ("Newer".to_owned(), 1));
+    assert_eq!(
+        number(
+            &path,
+            "SELECT count(*) FROM videos WHERE first_seen = '2026-11-19' AND last_seen = '2026-11-20'"
+        ),
+        1
+    );
+
+    // Two dates in one sync, whichever is stored first: the later date's name shows.
+    let (_dir, path) = db();
+    let both = FakeKeyApi::with_items(vec![video(1)]).await;
+    both.script([named("First asked"), named("Second asked")]);
+    sync(&path, &both, &plan("2026-11-19..2026-11-20", 10))
+        .await
+        .unwrap();
+    let latest_entry: String = sql(&path)
+        .query_row(
+            "SELECT e.nick_name FROM entries e JOIN rankings r ON r.id = e.ranking WHERE r.date = '2026-11-20'",
+            [],
+            |row| row.get(0),
+        )
+        .unwrap();
+    assert_eq!(latest_of_video_1(&path), (latest_entry, 1));
+}
+
+#[tokio::test]
+async fn a_refetched_page_replaces_what_videos_shows_of_its_videos() {
+    let (_dir, path) = db();
+    // 2026-11-30 is not settled yet: each sync fetches it again.
+    let plan = plan("2026-11-30", 10);
+    let first = FakeKeyApi::with_items(vec![video(1), video(2)]).await;
+    first.script([named("Before")]);
+    sync(&path, &first, &plan).await.unwrap();
+    assert_eq!(latest_of_video_1(&path), ("Before".to_owned(), 2));
+
+    // Video 2 left the ranking, and no other stored ranking has it.
+    let second = FakeKeyApi::with_items(vec![video(1)]).await;
+    second.script([named("After")]);
+    sync(&path, &second, &plan).await.unwrap();
+    assert_eq!(latest_of_video_1(&path), ("After".to_owned(), 1));
+    assert_intact(&path);
 }
