@@ -139,14 +139,7 @@ impl State {
                     Err(_) => break,
                 }
             }
-            let states = match self.commit(&batch) {
-                Ok(states) => states,
-                Err(error) => {
-                    tally.error = Some(error);
-                    // Closing the channel stops the fetches; what was committed stays.
-                    break;
-                }
-            };
+            let (states, failure) = self.commit_all(&batch);
             for (write, state) in batch.drain(..).zip(states) {
                 tally.pages += 1;
                 tally.items += write.page.items.len() as u64;
@@ -163,6 +156,11 @@ impl State {
                     tally.done.insert(write.key);
                 }
             }
+            if let Some(error) = failure {
+                tally.error = Some(error);
+                // Closing the channel stops the fetches; what was committed stays.
+                break;
+            }
         }
         tally
     }
@@ -170,6 +168,26 @@ impl State {
     fn emit(&self, event: SyncEvent) {
         if let Some(progress) = &self.progress {
             progress(&event);
+        }
+    }
+
+    /// Commits the batch in one transaction or, when that fails, page by page, so a page is
+    /// lost only when it cannot be written itself: the states of the pages committed, in
+    /// order, and the failure that stopped the writing.
+    fn commit_all(&mut self, batch: &[PageWrite]) -> (Vec<RankingState>, Option<StoreError>) {
+        match self.commit(batch) {
+            Ok(states) => (states, None),
+            Err(error) if batch.len() == 1 => (Vec::new(), Some(error)),
+            Err(_) => {
+                let mut states = Vec::with_capacity(batch.len());
+                for write in batch {
+                    match self.commit(std::slice::from_ref(write)) {
+                        Ok(state) => states.extend(state),
+                        Err(error) => return (states, Some(error)),
+                    }
+                }
+                (states, None)
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 //! `keyapi-tiktok sync` against the test kit's fake server: the dry run, a rerun that
 //! spends nothing, the budget, one writer at a time, files that are not our store, invalid
-//! plans, and a run killed mid-flight whose rerun pays only for what is missing.
+//! plans, a run killed mid-flight and a disk that fills mid-run, whose reruns pay only for
+//! what is missing.
 
 use std::path::Path;
 use std::time::Duration;
@@ -432,4 +433,50 @@ async fn failures_exit_as_videos_does_with_the_summary_of_what_was_kept() {
         assert_eq!(rerun.code, 0, "{reply:?}: {}", rerun.stderr);
         assert_eq!(entries(&db), 50);
     }
+}
+
+#[tokio::test]
+async fn a_disk_that_fills_mid_run_exits_1_with_every_written_page_kept() {
+    let fake = FakeKeyApi::with_videos(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rankings.sqlite3");
+    // A first run makes the store; a trigger then stands in for a disk that fills after 20
+    // more entries (the first ranking's first two pages).
+    let first = sync(&db, &fake, &["--date", "2026-01-04"]).await;
+    assert_eq!(first.code, 0, "{}", first.stderr);
+    let connection = rusqlite::Connection::open(&db).expect("the store opens");
+    connection
+        .execute_batch(
+            "CREATE TRIGGER disk_full BEFORE INSERT ON entries
+             WHEN (SELECT count(*) FROM entries) >= 45
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
+        .expect("the trigger");
+
+    let run = sync(&db, &fake, &["--concurrency", "1"]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let last = run.stderr.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("error: store: cannot write to ")
+            && last.ends_with("database or disk is full"),
+        "{}",
+        run.stderr
+    );
+    assert!(
+        run.stderr
+            .contains("stored 0 of 2 rankings (0 already complete, 2 partial, 0 failed): 2 pages"),
+        "{}",
+        run.stderr
+    );
+    assert_eq!(entries(&db), 45);
+
+    connection
+        .execute_batch("DROP TRIGGER disk_full")
+        .expect("room again");
+    let charged = fake.credits_spent();
+    let rerun = sync(&db, &fake, &[]).await;
+    assert_eq!(rerun.code, 0, "{}", rerun.stderr);
+    assert_eq!(entries(&db), 75);
+    // Pages 3 of the first ranking and 1 to 3 of the second.
+    assert_eq!(fake.credits_spent() - charged, 4);
 }

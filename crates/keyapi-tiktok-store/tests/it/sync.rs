@@ -393,6 +393,65 @@ async fn a_sync_cut_short_keeps_every_page_committed_and_a_rerun_fetches_only_th
     );
 }
 
+/// A write that fails in the middle of a run, as on a disk that fills up: the run stops
+/// with `SyncError::Write`, every page that could be written is kept (those that shared a
+/// transaction with the failing page included), the ledger says why, and once there is room
+/// again a rerun fetches only the rest.
+#[tokio::test]
+async fn a_write_failing_mid_run_stops_it_keeping_every_page_that_could_be_written() {
+    let fake = FakeKeyApi::with_videos(100).await;
+    let (_dir, path) = db();
+    drop(Store::open(&path).unwrap());
+    // The disk is slow, so pages wait and share transactions, and it "fills" after 30
+    // entries: page 4's first row fails, whatever it is batched with.
+    sql(&path)
+        .execute_batch(
+            "CREATE TRIGGER slow_disk BEFORE INSERT ON entries BEGIN
+                 SELECT count(*) FROM (WITH RECURSIVE n(i) AS
+                     (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 20000) SELECT i FROM n);
+             END;
+             CREATE TRIGGER disk_full BEFORE INSERT ON entries
+             WHEN (SELECT count(*) FROM entries) >= 30
+             BEGIN SELECT RAISE(ABORT, 'database or disk is full'); END",
+        )
+        .unwrap();
+    let plan = plan("2026-11-20", 100);
+    let mut store = Store::open(&path).unwrap();
+    let error = store
+        .sync(&client(&fake), &plan, options(8))
+        .await
+        .unwrap_err();
+    let SyncError::Write { error, report } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(error.to_string().contains("disk is full"), "{error}");
+    assert_eq!(
+        (report.outcome, report.pages, report.items),
+        (SyncOutcome::WriteFailed, 3, 30)
+    );
+    assert_counted(report, fake.credits_spent());
+    assert_eq!(number(&path, "SELECT count(*) FROM entries"), 30);
+    assert_eq!(number(&path, "SELECT pages FROM rankings"), 3);
+    assert_eq!(
+        number(
+            &path,
+            "SELECT count(*) FROM sync_runs WHERE outcome = 'write_failed' AND error LIKE '%disk is full%'"
+        ),
+        1
+    );
+    assert_intact(&path);
+
+    sql(&path)
+        .execute_batch("DROP TRIGGER disk_full; DROP TRIGGER slow_disk")
+        .unwrap();
+    let asked_before = fake.pages_requested().len();
+    let report = store.sync(&client(&fake), &plan, options(8)).await.unwrap();
+    assert_eq!(report.pages, 7);
+    let rerun = fake.pages_requested().split_off(asked_before);
+    assert!(rerun.iter().all(|&page| page >= 4), "{rerun:?}");
+    assert_eq!(number(&path, "SELECT count(*) FROM entries"), 100);
+}
+
 /// A run's credits are never fewer than the server charged, nor more than it sent: a page
 /// still in flight when a ranking ended counts (it may have been charged).
 fn assert_counted(report: &keyapi_tiktok_store::SyncReport, charged: u64) {
