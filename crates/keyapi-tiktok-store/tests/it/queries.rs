@@ -1,4 +1,4 @@
-//! History of a video and movers of a ranking, from what syncs stored; full-text search.
+//! History of a video and movers of a ranking, from what syncs stored; the `videos` view.
 
 use keyapi_tiktok::{Period, RankField};
 use keyapi_tiktok_store::{MoverStatus, Store, StoreError};
