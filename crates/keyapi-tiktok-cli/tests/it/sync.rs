@@ -480,3 +480,22 @@ async fn a_disk_that_fills_mid_run_exits_1_with_every_written_page_kept() {
     // Pages 3 of the first ranking and 1 to 3 of the second.
     assert_eq!(fake.credits_spent() - charged, 4);
 }
+
+#[tokio::test]
+async fn a_store_that_cannot_be_made_fails_before_a_request() {
+    let fake = FakeKeyApi::with_videos(25).await;
+    let dir = tempfile::tempdir().unwrap();
+    // Its directory would be inside a regular file: no one can write there, root included.
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, b"kept").unwrap();
+    let db = file.join("rankings.sqlite3");
+    let run = sync(&db, &fake, &[]).await;
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    assert!(
+        run.stderr.starts_with("error: store: cannot ") && run.stderr.contains("a-file"),
+        "{}",
+        run.stderr
+    );
+    assert!(fake.received().is_empty(), "a request was sent");
+    assert_eq!(std::fs::read(&file).unwrap(), b"kept");
+}
