@@ -191,3 +191,50 @@ async fn a_budget_buys_the_first_pages_of_a_ranking_in_rank_order() {
         );
     }
 }
+
+/// Cached pages take their turn too: with pages 1 and 3 cached and one credit, page 2 gets
+/// it, however soon page 3's lookup ends (a hit that passed its turn at once would let
+/// page 4 reserve the credit first). Repeated, since the order of the lookups is the
+/// machine's.
+#[cfg(feature = "cache")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cached_pages_keep_the_budget_in_rank_order() {
+    let fake = FakeKeyApi::with_videos(95).await;
+    for round in 0..40 {
+        let cache = tempfile::tempdir().expect("a cache directory");
+        let client = |budget: Option<u64>| {
+            let builder = builder(&fake.base_url()).cache(keyapi_tiktok::Cache::new(cache.path()));
+            match budget {
+                Some(credits) => builder.credit_budget(credits),
+                None => builder,
+            }
+            .build()
+            .expect("client")
+        };
+        let filler = client(None);
+        for page in [1, 3] {
+            filler
+                .video_ranking_page(&query().page(page))
+                .await
+                .expect("a page to cache");
+        }
+        filler.flush_cache(Duration::from_secs(10)).await;
+        let charged = fake.credits_spent();
+        let pages: Vec<Result<Page, Error>> = client(Some(1))
+            .video_ranking(query())
+            .concurrency(8)
+            .pages()
+            .collect()
+            .await;
+        let numbers: Vec<_> = pages
+            .iter()
+            .map(|page| page.as_ref().map(|page| page.page).map_err(Error::kind))
+            .collect();
+        assert_eq!(
+            numbers,
+            [Ok(1), Ok(2), Ok(3), Err("budget_exhausted")],
+            "round {round}"
+        );
+        assert_eq!(fake.credits_spent() - charged, 1, "round {round}");
+    }
+}
