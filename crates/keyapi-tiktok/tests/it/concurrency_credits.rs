@@ -159,6 +159,27 @@ async fn a_dropped_stream_keeps_its_requests_in_flight_counted() {
     assert_eq!((usage.credits_spent, usage.requests_sent), (2, 2));
 }
 
+/// The test ranking's pages, eight at a time, as page numbers or error kinds.
+#[cfg(feature = "cache")]
+async fn page_numbers(client: &keyapi_tiktok::Client) -> Vec<Result<u32, &'static str>> {
+    let pages: Vec<Result<Page, Error>> = client
+        .video_ranking(query())
+        .concurrency(8)
+        .pages()
+        .collect()
+        .await;
+    pages
+        .iter()
+        .map(|page| page.as_ref().map(|page| page.page).map_err(Error::kind))
+        .collect()
+}
+
+/// A client builder for `fake` that caches in `dir`.
+#[cfg(feature = "cache")]
+fn cached(fake: &FakeKeyApi, dir: &std::path::Path) -> keyapi_tiktok::ClientBuilder {
+    builder(&fake.base_url()).cache(keyapi_tiktok::Cache::new(dir))
+}
+
 /// The budget goes to pages in rank order: a later page never takes the credit an earlier
 /// one needed (with a cache, each page's lookup finishes on a blocking thread in any order,
 /// so page 4 could reserve the last credit and page 3 fail: the third credit bought a page
@@ -169,23 +190,12 @@ async fn a_budget_buys_the_first_pages_of_a_ranking_in_rank_order() {
     let fake = FakeKeyApi::with_videos(95).await;
     for round in 0..20 {
         let cache = tempfile::tempdir().expect("a cache directory");
-        let client = builder(&fake.base_url())
+        let client = cached(&fake, cache.path())
             .credit_budget(3)
-            .cache(keyapi_tiktok::Cache::new(cache.path()))
             .build()
             .expect("client");
-        let pages: Vec<Result<Page, Error>> = client
-            .video_ranking(query())
-            .concurrency(8)
-            .pages()
-            .collect()
-            .await;
-        let numbers: Vec<_> = pages
-            .iter()
-            .map(|page| page.as_ref().map(|page| page.page).map_err(Error::kind))
-            .collect();
         assert_eq!(
-            numbers,
+            page_numbers(&client).await,
             [Ok(1), Ok(2), Ok(3), Err("budget_exhausted")],
             "round {round}"
         );
@@ -202,16 +212,7 @@ async fn cached_pages_keep_the_budget_in_rank_order() {
     let fake = FakeKeyApi::with_videos(95).await;
     for round in 0..40 {
         let cache = tempfile::tempdir().expect("a cache directory");
-        let client = |budget: Option<u64>| {
-            let builder = builder(&fake.base_url()).cache(keyapi_tiktok::Cache::new(cache.path()));
-            match budget {
-                Some(credits) => builder.credit_budget(credits),
-                None => builder,
-            }
-            .build()
-            .expect("client")
-        };
-        let filler = client(None);
+        let filler = cached(&fake, cache.path()).build().expect("client");
         for page in [1, 3] {
             filler
                 .video_ranking_page(&query().page(page))
@@ -220,18 +221,12 @@ async fn cached_pages_keep_the_budget_in_rank_order() {
         }
         filler.flush_cache(Duration::from_secs(10)).await;
         let charged = fake.credits_spent();
-        let pages: Vec<Result<Page, Error>> = client(Some(1))
-            .video_ranking(query())
-            .concurrency(8)
-            .pages()
-            .collect()
-            .await;
-        let numbers: Vec<_> = pages
-            .iter()
-            .map(|page| page.as_ref().map(|page| page.page).map_err(Error::kind))
-            .collect();
+        let client = cached(&fake, cache.path())
+            .credit_budget(1)
+            .build()
+            .expect("client");
         assert_eq!(
-            numbers,
+            page_numbers(&client).await,
             [Ok(1), Ok(2), Ok(3), Err("budget_exhausted")],
             "round {round}"
         );
