@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use crate::common::*;
-use crate::sync::{PLAN, sync_command};
+use crate::sync::{PLAN, new_store, sync_command};
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
@@ -65,8 +65,7 @@ fn movers_args(date: &'static str, format: &'static str) -> Vec<&'static str> {
 
 #[tokio::test]
 async fn history_lists_every_stored_entry_of_a_video_in_every_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let server = two_days(&db).await;
     let sent = requests(&server).await.len();
     let id = video_id(3);
@@ -114,8 +113,7 @@ async fn history_lists_every_stored_entry_of_a_video_in_every_format() {
 
 #[tokio::test]
 async fn movers_ranks_each_video_against_the_previous_period_in_every_format() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let server = two_days(&db).await;
     let sent = requests(&server).await.len();
 
@@ -183,8 +181,7 @@ async fn movers_ranks_each_video_against_the_previous_period_in_every_format() {
 
 #[tokio::test]
 async fn movers_without_the_previous_period_prints_the_sync_command_that_fetches_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     two_days(&db).await;
     let run = query(&db, &movers_args("2026-01-05", "json")).await;
     assert_eq!(run.code, 0, "{}", run.stderr);

@@ -3,7 +3,7 @@
 //! plans, a run killed mid-flight and a disk that fills mid-run, whose reruns pay only for
 //! what is missing.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::common::*;
@@ -22,6 +22,13 @@ pub(crate) const PLAN: [&str; 10] = [
     "--limit",
     "30",
 ];
+
+/// A store's path in a fresh temporary directory, there while the guard lives.
+pub(crate) fn new_store() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("rankings.sqlite3");
+    (dir, db)
+}
 
 /// `sync` into `db` from `base_url` with `args` (the plan included).
 pub(crate) fn sync_command(db: &Path, base_url: &str, args: &[&str]) -> TestCommand {
@@ -69,8 +76,7 @@ fn entries(db: &Path) -> u64 {
 #[tokio::test]
 async fn a_dry_run_prints_the_plan_and_sends_nothing_without_a_key() {
     let fake = FakeKeyApi::with_videos(25).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let mut args = PLAN.to_vec();
     args[3] = "US,GB";
     args.push("--dry-run");
@@ -94,8 +100,7 @@ async fn a_dry_run_prints_the_plan_and_sends_nothing_without_a_key() {
 #[tokio::test]
 async fn a_sync_stores_every_page_and_its_rerun_spends_nothing() {
     let fake = FakeKeyApi::with_videos(25).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let first = sync(&db, &fake, &["--concurrency", "4"]).await;
     assert_eq!(first.code, 0, "{}", first.stderr);
     assert_eq!(first.stdout, "", "data goes to the store, not stdout");
@@ -134,8 +139,7 @@ async fn the_store_comes_from_keyapi_db() {
 #[tokio::test]
 async fn the_budget_stops_the_run_with_exit_4_and_the_rerun_pays_the_rest() {
     let fake = FakeKeyApi::with_videos(25).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let run = sync(&db, &fake, &["--budget", "4", "--concurrency", "2"]).await;
     assert_eq!(run.code, 4, "{}", run.stderr);
     assert!(run.stderr.contains("budget"), "{}", run.stderr);
@@ -162,8 +166,7 @@ async fn the_budget_stops_the_run_with_exit_4_and_the_rerun_pays_the_rest() {
 async fn a_second_sync_on_the_same_store_exits_2_at_once_and_sends_nothing_while_readers_read() {
     let slow = FakeKeyApi::with_videos(25).await;
     slow.script(vec![Reply::Slow(Duration::from_secs(30)); 20]);
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let mut args = PLAN.to_vec();
     args.extend(["--concurrency", "2"]);
     let mut first = sync_command(&db, &slow.base_url(), &args)
@@ -290,8 +293,7 @@ fn bytes(path: &Path) -> Vec<u8> {
 #[tokio::test]
 async fn invalid_plans_exit_2_and_send_nothing() {
     let fake = FakeKeyApi::with_videos(25).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let cases: &[(&[&str], &str)] = &[
         (&["--date", "2026-01-06..2026-01-05"], "2026-01-05"),
         (&["--date", "2099-01-01"], "future"),
@@ -333,8 +335,7 @@ async fn a_sync_killed_mid_run_leaves_a_sound_store_and_the_rerun_pays_only_what
             20,
         )),
     );
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     let plan = plan_with(&["--date", "2026-01-05..2026-01-08", "--concurrency", "3"]);
     let mut child = sync_command(&db, &slow.base_url(), &plan)
         .spawn()
@@ -399,8 +400,7 @@ async fn failures_exit_as_videos_does_with_the_summary_of_what_was_kept() {
         let fake = FakeKeyApi::with_videos(25).await;
         // The first ranking's first page is stored; the second page fails.
         fake.script([Reply::Page, reply.clone()]);
-        let dir = tempfile::tempdir().unwrap();
-        let db = dir.path().join("rankings.sqlite3");
+        let (_dir, db) = new_store();
         let run = sync(&db, &fake, &["--max-retries", "0"]).await;
         assert_eq!(run.code, code, "{reply:?}: {}", run.stderr);
         let last = run.stderr.lines().last().unwrap_or_default();
@@ -438,8 +438,7 @@ async fn failures_exit_as_videos_does_with_the_summary_of_what_was_kept() {
 #[tokio::test]
 async fn a_disk_that_fills_mid_run_exits_1_with_every_written_page_kept() {
     let fake = FakeKeyApi::with_videos(25).await;
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("rankings.sqlite3");
+    let (_dir, db) = new_store();
     // A first run makes the store; a trigger then stands in for a disk that fills after 20
     // more entries (the first ranking's first two pages).
     let first = sync(&db, &fake, &["--date", "2026-01-04"]).await;
