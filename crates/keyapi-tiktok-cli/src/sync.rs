@@ -8,8 +8,8 @@ use clap::Args;
 use jiff::Timestamp;
 use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{
-    Action, DateRange, PlanStatus, PlannedRanking, Store, StoreError, SyncError, SyncEvent,
-    SyncOptions, SyncPlan, SyncReport,
+    Action, DateRange, PlanStatus, Store, StoreError, SyncError, SyncEvent, SyncOptions, SyncPlan,
+    SyncReport,
 };
 
 use crate::args::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
@@ -140,7 +140,7 @@ pub(crate) async fn run(args: SyncArgs) -> Result<(), Failure> {
     let path = args.db.path()?;
     if args.dry_run {
         let status = match Store::open_read_only(&path) {
-            Err(StoreError::Missing { .. }) => nothing_stored(&plan, now),
+            Err(StoreError::Missing { .. }) => PlanStatus::of_empty_store(&plan, now)?,
             other => other?.plan_status(&plan, now)?,
         };
         return print_plan(&status).map_err(Failure::Output);
@@ -195,29 +195,6 @@ fn summary(report: &SyncReport) -> String {
         report.credits,
         report.requests
     )
-}
-
-/// The dry run's plan when there is no store yet: every ranking is new (and a dry run
-/// creates no file).
-fn nothing_stored(plan: &SyncPlan, now: Timestamp) -> PlanStatus {
-    let today = now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date();
-    let rankings: Vec<PlannedRanking> = plan
-        .rankings()
-        .into_iter()
-        .map(|key| PlannedRanking {
-            settled: key.query().is_settled(today),
-            key,
-            action: Action::New,
-            max_pages: plan.pages_per_ranking(),
-            stored: None,
-        })
-        .collect();
-    PlanStatus {
-        to_fetch: rankings.len(),
-        complete: 0,
-        max_credits: rankings.iter().map(|r| u64::from(r.max_pages)).sum(),
-        rankings,
-    }
 }
 
 /// One line a ranking, then the totals.

@@ -98,39 +98,7 @@ impl Store {
     /// # Ok(()) }
     /// ```
     pub fn plan_status(&self, plan: &SyncPlan, now: Timestamp) -> Result<PlanStatus, StoreError> {
-        plan.validate(now)?;
-        let today = today_utc(now);
-        let needed = plan.pages_per_ranking();
-        let mut status = PlanStatus {
-            rankings: Vec::new(),
-            to_fetch: 0,
-            complete: 0,
-            max_credits: 0,
-        };
-        for key in plan.rankings() {
-            let stored = self.stored(&key)?;
-            let action = Action::decide(stored.as_ref(), needed);
-            let max_pages = match action {
-                Action::Skip => 0,
-                Action::New | Action::Refresh => needed,
-                Action::Resume { from_page } => needed.saturating_sub(from_page) + 1,
-            };
-            if action == Action::Skip {
-                status.complete += 1;
-            } else {
-                status.to_fetch += 1;
-            }
-            status.max_credits += u64::from(max_pages);
-            let settled = key.query().is_settled(today);
-            status.rankings.push(PlannedRanking {
-                key,
-                action,
-                max_pages,
-                settled,
-                stored,
-            });
-        }
-        Ok(status)
+        PlanStatus::new(plan, now, |key| self.stored(key))
     }
 
     /// What the store holds of one ranking, if anything.
@@ -350,7 +318,8 @@ pub struct PlannedRanking {
     pub stored: Option<StoredRanking>,
 }
 
-/// What a sync of a plan would do: see [`Store::plan_status`].
+/// What a sync of a plan would do: see [`Store::plan_status`] and
+/// [`PlanStatus::of_empty_store`].
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlanStatus {
     /// Every ranking of the plan, in plan order.
@@ -362,6 +331,63 @@ pub struct PlanStatus {
     /// The most credits the sync can cost: every page it may request, retries of charged
     /// failures aside (those are rare; the client's budget bounds them too).
     pub max_credits: u64,
+}
+
+impl PlanStatus {
+    /// What a sync of `plan` as of `now` would do in a store that holds none of it (or
+    /// does not exist yet): every ranking new. Nothing is read or created.
+    ///
+    /// ```
+    /// # use keyapi_tiktok_store::*;
+    /// let plan = SyncPlan::new("2026-11-01..2026-11-03".parse()?).regions(["US".parse()?]).limit(30);
+    /// let status = PlanStatus::of_empty_store(&plan, "2026-12-01T00:00:00Z".parse()?)?;
+    /// assert_eq!((status.to_fetch, status.max_credits), (3, 9));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn of_empty_store(plan: &SyncPlan, now: Timestamp) -> Result<PlanStatus, StoreError> {
+        PlanStatus::new(plan, now, |_| Ok(None))
+    }
+
+    /// The status of `plan` as of `now`, given what is `stored` of each ranking.
+    fn new(
+        plan: &SyncPlan,
+        now: Timestamp,
+        mut stored: impl FnMut(&RankingKey) -> Result<Option<StoredRanking>, StoreError>,
+    ) -> Result<PlanStatus, StoreError> {
+        plan.validate(now)?;
+        let today = today_utc(now);
+        let needed = plan.pages_per_ranking();
+        let mut status = PlanStatus {
+            rankings: Vec::new(),
+            to_fetch: 0,
+            complete: 0,
+            max_credits: 0,
+        };
+        for key in plan.rankings() {
+            let stored = stored(&key)?;
+            let action = Action::decide(stored.as_ref(), needed);
+            let max_pages = match action {
+                Action::Skip => 0,
+                Action::New | Action::Refresh => needed,
+                Action::Resume { from_page } => needed.saturating_sub(from_page) + 1,
+            };
+            if action == Action::Skip {
+                status.complete += 1;
+            } else {
+                status.to_fetch += 1;
+            }
+            status.max_credits += u64::from(max_pages);
+            let settled = key.query().is_settled(today);
+            status.rankings.push(PlannedRanking {
+                key,
+                action,
+                max_pages,
+                settled,
+                stored,
+            });
+        }
+        Ok(status)
+    }
 }
 
 /// Creates the missing directories of `path` (0700) and the empty database file (0600),
