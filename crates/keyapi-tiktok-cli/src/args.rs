@@ -42,6 +42,9 @@ pub(crate) enum Command {
     /// Each video's rank against the previous period, from the store (no key, no credit).
     #[command(after_help = crate::queries::MOVERS_AFTER_HELP)]
     Movers(crate::queries::MoversArgs),
+    /// One stored ranking as a self-contained HTML page: top, moves, rank charts (no key, no credit).
+    #[command(after_help = crate::report::REPORT_AFTER_HELP)]
+    Report(crate::report::ReportArgs),
     /// Show or clear the response cache.
     #[command(after_help = CACHE_AFTER_HELP)]
     Cache(CacheArgs),

@@ -6,10 +6,12 @@ mod args;
 mod conformance;
 #[cfg(test)]
 mod docs_drift;
+mod glyphs;
 mod logging;
 mod manual;
 mod output;
 mod queries;
+mod report;
 mod rows;
 mod sanitize;
 mod store;
@@ -43,6 +45,7 @@ async fn main() -> ExitCode {
         Command::Sync(args) => sync::run(args).await,
         Command::History(args) => queries::history(args),
         Command::Movers(args) => queries::movers(args),
+        Command::Report(args) => report::run(args),
         Command::Cache(args) => cache(args).await,
         Command::Completions { shell } => {
             manual::print(&manual::completions(shell)).map_err(Failure::Output)

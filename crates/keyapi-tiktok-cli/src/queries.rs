@@ -1,7 +1,7 @@
 //! `keyapi-tiktok history` and `movers`: questions the store answers without a key, a
 //! request or a credit.
 
-use std::io::{self, BufWriter};
+use std::io::{self, BufWriter, Write};
 use std::path::Path;
 
 use clap::Args;
@@ -10,10 +10,11 @@ use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{HistoryEntry, Mover, RankingKey, Store, StoreError};
 
 use crate::args::{By, Format, PeriodArg, parse_date, parse_region};
+use crate::glyphs::Glyphs;
 use crate::rows::{self, Row};
 use crate::store::DbArg;
 use crate::table::{aligned, compact, count};
-use crate::{Failure, logging};
+use crate::{Failure, logging, sanitize};
 
 pub(crate) const HISTORY_AFTER_HELP: &str = "\
 Prints every entry of the video that sync stored: the ranking's date, period, field
@@ -94,7 +95,65 @@ pub(crate) fn history(args: HistoryArgs) -> Result<(), Failure> {
             &format!("video {} is in no stored ranking", args.video_id),
         );
     }
-    print(args.format, &entries)
+    print(args.format, &entries)?;
+    if args.format == Format::Table && !entries.is_empty() {
+        let trends = history_trends(&entries, Glyphs::from_env());
+        let mut out = io::stdout().lock();
+        let written = writeln!(out)
+            .and_then(|()| trends.iter().try_for_each(|trend| writeln!(out, "{trend}")));
+        match written {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => {}
+            other => other.map_err(Failure::Output)?,
+        }
+    }
+    Ok(())
+}
+
+/// The most recent ranks a history sparkline shows.
+const TREND_DATES: usize = 60;
+
+/// One line per ranking the video was in (its region, period, field and filters): its
+/// rank over the dates stored as a sparkline, rank 1 the tallest, the last
+/// [`TREND_DATES`] at most.
+fn history_trends(entries: &[HistoryEntry], glyphs: Glyphs) -> Vec<String> {
+    let mut series: Vec<(String, Vec<u64>)> = Vec::new();
+    for entry in entries {
+        let mut name = format!("{} {} by {}", entry.region, entry.period, entry.field);
+        if let Some(category) = &entry.category {
+            name.push_str(&format!(" category {category}"));
+        }
+        if let Some(ai) = entry.ai {
+            name.push_str(&format!(" ai {ai}"));
+        }
+        match series.iter_mut().find(|(known, _)| *known == name) {
+            Some((_, ranks)) => ranks.push(entry.rank),
+            None => series.push((name, vec![entry.rank])),
+        }
+    }
+    series
+        .into_iter()
+        .map(|(name, ranks)| {
+            let shown = &ranks[ranks.len().saturating_sub(TREND_DATES)..];
+            let (first, last) = (shown.first().copied(), shown.last().copied());
+            let rank = |rank: Option<u64>| rank.map_or_else(String::new, |r| format!("#{r}"));
+            let dates = if shown.len() < ranks.len() {
+                format!("last {} of {} dates", shown.len(), ranks.len())
+            } else {
+                format!(
+                    "{} date{}",
+                    ranks.len(),
+                    if ranks.len() == 1 { "" } else { "s" }
+                )
+            };
+            sanitize::for_terminal(&format!(
+                "{name}: {} {} -> {}, best #{} ({dates})",
+                glyphs.sparkline(shown),
+                rank(first),
+                rank(last),
+                shown.iter().min().copied().unwrap_or(0),
+            ))
+        })
+        .collect()
 }
 
 /// Prints each video's move since the previous period.
@@ -129,7 +188,7 @@ pub(crate) fn movers(args: MoversArgs) -> Result<(), Failure> {
 }
 
 /// The `keyapi-tiktok sync` command that fetches `key` into the store at `db`.
-fn sync_command(key: &RankingKey, db: &Path) -> String {
+pub(crate) fn sync_command(key: &RankingKey, db: &Path) -> String {
     let mut command = format!(
         "keyapi-tiktok sync --date {} --region {} --by {} --period {}",
         key.date, key.region, key.field, key.period
@@ -253,30 +312,35 @@ impl Row for Mover {
     }
 
     fn table_line(&self) -> String {
-        let rank = |rank: Option<u64>| rank.map_or_else(|| "-".to_owned(), |r| r.to_string());
-        let creator = match (&self.unique_id, &self.nick_name) {
-            (Some(handle), _) => format!("@{handle}"),
-            (None, Some(name)) => name.clone(),
-            (None, None) => "-".to_owned(),
-        };
-        let status = serde_json::to_value(self.status)
-            .ok()
-            .and_then(|status| status.as_str().map(str::to_owned))
-            .unwrap_or_default();
-        mover_line(
-            [
-                &status,
-                &rank(self.rank),
-                &rank(self.previous_rank),
-                &self
-                    .change
-                    .map_or_else(|| "-".to_owned(), |c| format!("{c:+}")),
-                &creator,
-                &self.video_id,
-            ],
-            self.description.as_deref().unwrap_or(""),
-        )
+        mover_table_line(self, Glyphs::from_env())
     }
+}
+
+/// A mover's table line, its change as `glyphs` writes it.
+fn mover_table_line(mover: &Mover, glyphs: Glyphs) -> String {
+    let rank = |rank: Option<u64>| rank.map_or_else(|| "-".to_owned(), |r| r.to_string());
+    let creator = match (&mover.unique_id, &mover.nick_name) {
+        (Some(handle), _) => format!("@{handle}"),
+        (None, Some(name)) => name.clone(),
+        (None, None) => "-".to_owned(),
+    };
+    let status = serde_json::to_value(mover.status)
+        .ok()
+        .and_then(|status| status.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    mover_line(
+        [
+            &status,
+            &rank(mover.rank),
+            &rank(mover.previous_rank),
+            &mover
+                .change
+                .map_or_else(|| "-".to_owned(), |c| glyphs.change(c)),
+            &creator,
+            &mover.video_id,
+        ],
+        mover.description.as_deref().unwrap_or(""),
+    )
 }
 
 /// `(width, right-aligned)` of the movers table's columns; the description takes the rest
@@ -340,9 +404,14 @@ mod tests {
 
     #[test]
     fn tables_fit_120_columns_and_say_what_moved() {
-        let line = mover().table_line();
+        let line = mover_table_line(&mover(), Glyphs::Ascii);
         assert!(
             line.starts_with("up            2        5       +3  @iamjuliocr"),
+            "{line}"
+        );
+        let line = mover_table_line(&mover(), Glyphs::Unicode);
+        assert!(
+            line.starts_with("up            2        5      ▲ 3  @iamjuliocr"),
             "{line}"
         );
         assert!(!line.contains('\u{1b}'));
@@ -351,11 +420,47 @@ mod tests {
         for line in [
             Mover::table_header(),
             HistoryEntry::table_header(),
-            mover().table_line(),
+            mover_table_line(&mover(), Glyphs::Unicode),
             entry().table_line(),
         ] {
             assert!(sanitize_width(&line) <= 120, "{line}");
         }
+    }
+
+    #[test]
+    fn history_trends_give_each_ranking_a_sparkline_of_its_ranks() {
+        let mut entries = Vec::new();
+        for (day, rank) in [(1, 8), (2, 1), (3, 4)] {
+            entries.push(HistoryEntry {
+                date: jiff::civil::date(2026, 11, day),
+                rank,
+                ..entry()
+            });
+        }
+        entries.push(HistoryEntry {
+            region: "GB".to_owned(),
+            category: None,
+            ai: None,
+            rank: 2,
+            ..entry()
+        });
+        assert_eq!(
+            history_trends(&entries, Glyphs::Unicode),
+            [
+                "US daily by views category 601450 ai false: ▁█▅ #8 -> #4, best #1 (3 dates)",
+                "GB daily by views: ▄ #2 -> #2, best #2 (1 date)",
+            ]
+        );
+        assert_eq!(
+            history_trends(&entries[..3], Glyphs::Ascii),
+            ["US daily by views category 601450 ai false: _^- #8 -> #4, best #1 (3 dates)"]
+        );
+        let long: Vec<_> = (1..=70)
+            .map(|rank| HistoryEntry { rank, ..entry() })
+            .collect();
+        let trend = &history_trends(&long, Glyphs::Ascii)[0];
+        assert!(trend.contains("(last 60 of 70 dates)"), "{trend}");
+        assert!(trend.contains("#11 -> #70"), "{trend}");
     }
 
     fn sanitize_width(line: &str) -> usize {

@@ -1,6 +1,6 @@
 //! The store's figures, each beside its baseline in the same run: sync against a plain
 //! ranking stream, many short rankings against the bound N·L/C, inserts a second, memory
-//! from 100 to 10,000 pages, and `history`/`movers` on a million entries.
+//! from 100 to 10,000 pages, and `history`/`movers`/`report` on a million entries.
 //!
 //! `cargo bench -p keyapi-tiktok-store --bench store`; the figures are in the crate README.
 
@@ -273,7 +273,8 @@ fn memory() {
 }
 
 /// 1,000 daily rankings of 1,000 videos (1,000,000 entries) drawn from 2,000 videos, so
-/// each video has about 500 entries; then `history` and `movers`, timed, with their plans.
+/// each video has about 500 entries; then `history`, `movers` and `report` (top 100 over
+/// 30 periods), timed, with their plans.
 fn million_entries() {
     let template = template();
     let dir = tempfile::tempdir().unwrap();
@@ -314,6 +315,14 @@ fn million_entries() {
     println!(
         "history: {history_ms:.2} ms for {history_rows} entries; movers: {movers_ms:.2} ms for {movers_rows} videos (medians of 101)"
     );
+    let report_key = key(first.checked_add(jiff::Span::new().days(999)).unwrap());
+    let (report_ms, report_rows) = timed(&|| {
+        let report = store.report(&report_key, 100, 30).unwrap();
+        report.top.iter().map(|video| video.ranks.len()).sum()
+    });
+    println!(
+        "report: {report_ms:.2} ms for the top 100 over 30 periods ({report_rows} ranks; median of 101)"
+    );
     let connection = rusqlite::Connection::open(&path).unwrap();
     let (video_ms, _) = timed(&|| {
         let mut statement = connection.prepare_cached(ONE_VIDEO).unwrap();
@@ -344,8 +353,11 @@ fn explain(path: &Path) {
         let mut statement = connection
             .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
             .unwrap();
+        let parameters = std::iter::repeat_n(1, statement.parameter_count());
         let plan: Vec<String> = statement
-            .query_map([1], |row| row.get::<_, String>(3))
+            .query_map(rusqlite::params_from_iter(parameters), |row| {
+                row.get::<_, String>(3)
+            })
             .unwrap()
             .map(Result::unwrap)
             .collect();

@@ -55,6 +55,7 @@
 mod error;
 mod plan;
 mod queries;
+mod report;
 mod schema;
 mod store;
 mod sync;
@@ -66,6 +67,7 @@ pub use {keyapi_tiktok, rusqlite};
 pub use error::{StoreError, SyncError};
 pub use plan::{DateRange, MAX_LIMIT, RankingKey, SyncPlan};
 pub use queries::{HistoryEntry, Mover, MoverStatus, Movers};
+pub use report::{MAX_REPORT_PERIODS, Report, ReportPeriod, TopEntry};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use store::{Action, PlanStatus, PlannedRanking, RankingState, Store, StoredRanking};
 pub use sync::{ProgressFn, SyncEvent, SyncOptions, SyncOutcome, SyncReport};
@@ -74,5 +76,9 @@ pub use writer::__bench_write;
 
 /// The statements behind `history` and `movers`, for the bench's `EXPLAIN QUERY PLAN`.
 #[doc(hidden)]
-pub const __QUERIES: [(&str, &str); 2] =
-    [("history", queries::HISTORY), ("movers", queries::RANKED)];
+pub const __QUERIES: [(&str, &str); 4] = [
+    ("history", queries::HISTORY),
+    ("movers", queries::RANKED),
+    ("report top", report::TOP),
+    ("report ranks", report::VIDEO_RANKS),
+];

@@ -263,11 +263,11 @@ where
 }
 
 /// A stored count (never negative: written saturated from a `u64`).
-fn unsigned(value: Option<i64>) -> Option<u64> {
+pub(crate) fn unsigned(value: Option<i64>) -> Option<u64> {
     value.and_then(|n| u64::try_from(n).ok())
 }
 
 /// A rank as a signed number for differences (ranks are at most 1,000,000).
-fn signed(rank: u64) -> i64 {
+pub(crate) fn signed(rank: u64) -> i64 {
     i64::try_from(rank).unwrap_or(i64::MAX)
 }

@@ -134,6 +134,111 @@ async fn history_and_movers_use_indexes() {
     assert!(!movers.contains("TEMP B-TREE"), "{movers}");
     let video = plan("SELECT * FROM videos WHERE video_id = '1'");
     assert!(video.contains("USING INDEX entries_video"), "{video}");
+    let query = |name: &str| {
+        let (_, sql) = keyapi_tiktok_store::__QUERIES
+            .into_iter()
+            .find(|(query, _)| *query == name)
+            .unwrap();
+        sql.replace("?1", "1").replace("?2", "10")
+    };
+    let top = plan(&query("report top"));
+    assert!(
+        top.contains("USING PRIMARY KEY") || top.contains("USING INDEX sqlite_autoindex_entries_1"),
+        "{top}"
+    );
+    assert!(!top.contains("TEMP B-TREE"), "{top}");
+    let ranks = plan(&query("report ranks"));
+    assert!(ranks.contains("USING INDEX entries_video"), "{ranks}");
+}
+
+#[tokio::test]
+async fn a_report_reads_the_top_with_each_video_s_ranks_over_the_span() {
+    let (_dir, path) = two_days().await;
+    let store = Store::open_read_only(&path).unwrap();
+    let report = store.report(&key(SETTLED), 4, 3).unwrap();
+    let dates: Vec<_> = report
+        .periods
+        .iter()
+        .map(|period| (period.key.date.to_string(), period.stored.is_some()))
+        .collect();
+    assert_eq!(
+        dates,
+        [
+            ("2026-11-18".to_owned(), false),
+            ("2026-11-19".to_owned(), true),
+            ("2026-11-20".to_owned(), true),
+        ]
+    );
+    assert_eq!(
+        report.missing().map(|key| key.date).collect::<Vec<_>>(),
+        [jiff::civil::date(2026, 11, 18)]
+    );
+    let top: Vec<_> = report
+        .top
+        .iter()
+        .map(|video| {
+            (
+                video.video_id[11..].trim_start_matches('0').to_owned(),
+                video.rank,
+                video.status,
+                video.previous_rank,
+                video.ranks.clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        top,
+        [
+            (
+                "3".to_owned(),
+                1,
+                Some(MoverStatus::Up),
+                Some(3),
+                vec![None, Some(3), Some(1)]
+            ),
+            (
+                "1".to_owned(),
+                2,
+                Some(MoverStatus::Down),
+                Some(1),
+                vec![None, Some(1), Some(2)]
+            ),
+            (
+                "2".to_owned(),
+                3,
+                Some(MoverStatus::Down),
+                Some(2),
+                vec![None, Some(2), Some(3)]
+            ),
+            (
+                "4".to_owned(),
+                4,
+                Some(MoverStatus::Same),
+                Some(4),
+                vec![None, Some(4), Some(4)]
+            ),
+        ]
+    );
+    assert!(
+        report.top[0]
+            .cover_url
+            .as_deref()
+            .unwrap()
+            .starts_with("https://")
+    );
+    assert_eq!(report.movers.movers.len(), 13);
+
+    // The first day: nothing before it is stored, so no move is known.
+    let first = store
+        .report(&key(jiff::civil::date(2026, 11, 19)), 2, 1)
+        .unwrap();
+    assert_eq!(first.periods.len(), 1);
+    assert_eq!(first.top[0].status, None);
+    assert_eq!(first.top[0].ranks, [Some(1)]);
+    let error = store
+        .report(&key(jiff::civil::date(2026, 11, 21)), 2, 1)
+        .unwrap_err();
+    assert!(matches!(error, StoreError::NotStored { .. }), "{error:?}");
 }
 
 #[tokio::test]

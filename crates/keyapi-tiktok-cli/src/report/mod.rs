@@ -1,0 +1,133 @@
+//! `keyapi-tiktok report`: one stored ranking as a self-contained HTML page (its top with
+//! moves and rank sparklines, the top ten's chart, climbers, new entries and those that
+//! left), from the store, without a key, a request or a credit.
+
+mod chart;
+mod page;
+
+use std::fs::{self, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use jiff::civil::Date;
+use keyapi_tiktok::Region;
+use keyapi_tiktok_store::{MAX_REPORT_PERIODS, RankingKey, Store, StoreError};
+
+use crate::Failure;
+use crate::args::{By, PeriodArg, parse_date, parse_region};
+use crate::queries::sync_command;
+use crate::store::DbArg;
+
+pub(crate) const REPORT_AFTER_HELP: &str = "\
+Writes one HTML page about a stored ranking: its top videos with their change since the
+previous period (new, ▲ 3, ▼ 2, =), a sparkline of each one's rank over the last periods
+stored, cover, creator, caption, views, units sold and GMV, a link to each video; a chart
+of the top ten's ranks; the biggest climbers, the new entries and those that left; and
+what the store lacks, with the sync command that fetches it. Nothing is sent: no key is
+needed and no credit spent.
+
+The page needs no network and runs no script: its CSS and SVG are inline, and its
+Content-Security-Policy forbids scripts, fonts and every fetch but the covers, which load
+from TikTok's https servers while their links last (a placeholder shows otherwise).
+Upstream text is escaped and cleaned; only https links reach the page.
+
+Examples:
+  keyapi-tiktok report --date 2026-11-24 --region US --by views --period daily -o report.html
+  keyapi-tiktok report --date 2026-11-23 --region GB --by sales --period weekly --top 20 --periods 12 > weekly.html";
+
+/// `keyapi-tiktok report`.
+#[derive(Debug, Args)]
+pub(crate) struct ReportArgs {
+    /// The ranking's date (a Monday for weekly rankings, a 1st for monthly ones).
+    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    date: Date,
+    /// Region code: two letters, such as US or GB.
+    #[arg(long, value_name = "CC", value_parser = parse_region)]
+    region: Region,
+    /// Ranked by views or by units sold.
+    #[arg(long, value_enum)]
+    by: By,
+    /// The ranking period.
+    #[arg(long, value_enum)]
+    period: PeriodArg,
+    /// The ranking's product category filter, as synced.
+    #[arg(long, value_name = "ID")]
+    category: Option<String>,
+    /// The ranking's AI-generated filter, as synced.
+    #[arg(long, value_name = "true|false")]
+    ai: Option<bool>,
+    /// How many of the ranking's first videos the table shows (1 to 1000).
+    #[arg(long, value_name = "N", default_value_t = 50,
+          value_parser = clap::value_parser!(u64).range(1..=1000))]
+    top: u64,
+    /// How many periods the sparklines and the chart span, this one included: days,
+    /// weeks or months, as --period says.
+    #[arg(long, value_name = "K", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPORT_PERIODS)))]
+    periods: u32,
+    /// Write the page to FILE (replaced whole once written) instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Where the store is.
+    #[command(flatten)]
+    db: DbArg,
+}
+
+/// Writes the report's page.
+pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
+    let path = args.db.path()?;
+    let store = Store::open_read_only(&path)?;
+    let key = RankingKey {
+        category: args.category,
+        ai: args.ai,
+        ..RankingKey::new(args.date, args.region, args.by.into(), args.period.into())
+    };
+    let report = match store.report(&key, args.top, args.periods) {
+        Err(StoreError::NotStored { .. }) => {
+            return Err(Failure::Usage(format!(
+                "the ranking {key} is not stored: fetch it with `{}`",
+                sync_command(&key, &path)
+            )));
+        }
+        other => other?,
+    };
+    let html = page::render(&report, &path);
+    match &args.output {
+        Some(file) => write_whole(file, html.as_bytes())
+            .map_err(|error| Failure::Usage(format!("cannot write {}: {error}", file.display()))),
+        None => match io::stdout().lock().write_all(html.as_bytes()) {
+            Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
+            other => other.map_err(Failure::Output),
+        },
+    }
+}
+
+/// Writes `bytes` to a new file beside `file`, then renames it over `file`, so a kill
+/// leaves the old page or the new one, never half of one; the new file is removed when
+/// the rename fails, and nothing else is.
+fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    let name = file
+        .file_name()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "not a file name"))?;
+    let mut staging_name = std::ffi::OsString::from(".");
+    staging_name.push(name);
+    staging_name.push(format!(".{}.tmp", std::process::id()));
+    let staging = file.with_file_name(staging_name);
+    let mut out = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(&staging)?;
+    let result = out
+        .write_all(bytes)
+        .and_then(|()| out.sync_all())
+        .and_then(|()| fs::rename(&staging, file));
+    if result.is_err() {
+        // Ours alone: made above by create_new.
+        let _ = fs::remove_file(&staging);
+    }
+    result
+}
+
+#[cfg(test)]
+pub(crate) use page::render;
