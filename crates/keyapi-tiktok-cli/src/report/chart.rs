@@ -30,11 +30,12 @@ fn y_at(rank: u64, (best, worst): (u64, u64), top: f64, bottom: f64) -> f64 {
     top + (bottom - top) * share
 }
 
-/// The runs of consecutive known points, each as a polyline's `points`.
+/// The runs of two or more consecutive known points, each as a polyline's `points` (a
+/// point alone is drawn as a dot).
 fn runs(points: &[Option<(f64, f64)>]) -> Vec<String> {
     points
         .split(Option::is_none)
-        .filter(|run| !run.is_empty())
+        .filter(|run| run.len() > 1)
         .map(|run| {
             run.iter()
                 .flatten()
@@ -113,7 +114,20 @@ pub(crate) struct Series<'a> {
     pub(crate) ranks: &'a [Option<u64>],
 }
 
-/// Tick marks for ranks 1 to `worst`: 1, then a round step giving at most six ticks.
+/// Which of `count` dates are labelled: at most `labels`, evenly spread, both ends
+/// included.
+fn labelled(count: usize, labels: usize) -> Vec<usize> {
+    if count <= labels {
+        return (0..count).collect();
+    }
+    let last = count - 1;
+    (0..labels)
+        .map(|label| (label * last + (labels - 1) / 2) / (labels - 1))
+        .collect()
+}
+
+/// Tick marks for ranks 1 to `worst`: 1, a round step giving at most five more, and
+/// `worst` when the last round tick falls well short of it.
 fn rank_ticks(worst: u64) -> Vec<u64> {
     let step = [
         1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000, 10_000,
@@ -127,6 +141,13 @@ fn rank_ticks(worst: u64) -> Vec<u64> {
             .map(|n| n * step)
             .filter(|&tick| tick > 1),
     );
+    // The last rank too, when the round ticks stop well short of it.
+    if ticks
+        .last()
+        .is_some_and(|&last| worst - last >= step.div_ceil(2))
+    {
+        ticks.push(worst);
+    }
     ticks
 }
 
@@ -138,7 +159,7 @@ pub(crate) fn rank_chart(series: &[Series<'_>], dates: &[String], worst: u64) ->
     let worst = worst.max(2);
     let x = |index: usize| x_at(index, dates.len(), left, right);
     let y = |rank: u64| y_at(rank, (1, worst), top, bottom);
-    let label_every = dates.len().div_ceil(8).max(1);
+    let labelled = labelled(dates.len(), 7);
     html! {
         svg class="chart" viewBox={ "0 0 " (width) " " (height) } role="img"
             aria-label={ "rank over " (dates.len()) " periods, rank 1 at the top" } {
@@ -148,8 +169,14 @@ pub(crate) fn rank_chart(series: &[Series<'_>], dates: &[String], worst: u64) ->
                     text x=(left - 6.0) y=(format!("{:.1}", y(tick) + 4.0)) text-anchor="end" { "#" (tick) }
                 }
                 @for (index, date) in dates.iter().enumerate() {
-                    @if index % label_every == 0 || index + 1 == dates.len() {
-                        text x=(format!("{:.1}", x(index))) y=(height - 8.0) text-anchor="middle" { (date) }
+                    @if labelled.contains(&index) {
+                        // The end labels lean inwards, so neither is cut by the edge.
+                        @let anchor = match index {
+                            0 if dates.len() > 1 => "start",
+                            last if last + 1 == dates.len() && last > 0 => "end",
+                            _ => "middle",
+                        };
+                        text x=(format!("{:.1}", x(index))) y=(height - 8.0) text-anchor=(anchor) { (date) }
                     }
                 }
             }
@@ -182,8 +209,15 @@ mod tests {
         assert_eq!(y_at(50, (1, 10), 0.0, 90.0), 90.0);
         assert_eq!(y_at(7, (7, 7), 0.0, 90.0), 45.0);
         let points = [Some((0.0, 1.0)), Some((1.0, 2.0)), None, Some((3.0, 4.0))];
-        assert_eq!(runs(&points), ["0.0,1.0 1.0,2.0", "3.0,4.0"]);
+        assert_eq!(runs(&points), ["0.0,1.0 1.0,2.0"]);
         assert_eq!(x_at(0, 1, 0.0, 10.0), 5.0);
+    }
+
+    #[test]
+    fn date_labels_are_spread_from_end_to_end() {
+        assert_eq!(labelled(3, 7), [0, 1, 2]);
+        assert_eq!(labelled(30, 7), [0, 5, 10, 15, 19, 24, 29]);
+        assert_eq!(labelled(0, 7), Vec::<usize>::new());
     }
 
     #[test]
@@ -191,6 +225,8 @@ mod tests {
         assert_eq!(rank_ticks(10), [1, 2, 4, 6, 8, 10]);
         assert_eq!(rank_ticks(100), [1, 20, 40, 60, 80, 100]);
         assert_eq!(rank_ticks(3), [1, 2, 3]);
+        assert_eq!(rank_ticks(14), [1, 5, 10, 14]);
+        assert_eq!(rank_ticks(12), [1, 5, 10]);
         assert!(rank_ticks(1_000_000).len() <= 6);
     }
 

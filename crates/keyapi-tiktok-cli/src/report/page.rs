@@ -13,10 +13,11 @@ use super::chart::{self, CHART_SERIES, Series};
 use crate::table::{compact, count};
 use crate::{queries, sanitize};
 
-/// What the page allows: nothing by default, images over https (and the CSS's `data:`
-/// placeholder), the inline stylesheet; no script, frame, form or base URL.
+/// What the page allows: nothing by default, images over https (and `data:` ones), the
+/// inline stylesheet; no script, font, frame, form or base URL. (`frame-ancestors` is
+/// ignored in a `<meta>` policy, and Chromium says so on the console, so it is left out.)
 pub(crate) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; img-src https: data:; \
-     style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+     style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'";
 
 /// The longest caption and name shown, in characters.
 const CAPTION_CHARS: usize = 160;
@@ -89,7 +90,7 @@ fn header(report: &Report, title: &str, db: &Path) -> Markup {
             h1 { "TikTok " (title) }
             p class="asked" {
                 "Top " (report.top.len()) " of " (stored.items) " videos stored ("
-                (stored.state.as_str()) "), fetched " (stored.fetched_at)
+                (stored.state.as_str().replace('_', " ")) "), fetched " (stored.fetched_at)
                 @if !stored.settled { ", before the ranking settled" }
                 ". Ranks over " (report.periods.len()) " periods"
                 @if let Some(first) = first { " from " (first) } " to " (report.ranking.date) "."
@@ -308,7 +309,7 @@ fn cover(link: Option<&str>) -> Markup {
     html! {
         div class="thumb" {
             @if let Some(link) = link.and_then(https) {
-                img src=(link) alt="" loading="lazy" referrerpolicy="no-referrer" width="48" height="64";
+                img src=(link) alt="" referrerpolicy="no-referrer" width="48" height="64";
             }
         }
     }
@@ -367,6 +368,9 @@ tbody tr:nth-child(even) { background: #fafbfc; }
   justify-content: center; color: #9aa5b4; font-size: 18px; }
 .thumb img { position: relative; display: block; width: 48px; height: 64px; object-fit: cover;
   color: transparent; font-size: 0; }
+.thumb img::after { content: '\\25B6'; position: absolute; inset: 0; display: flex; align-items: center;
+  justify-content: center; color: #9aa5b4; font-size: 18px;
+  background: linear-gradient(135deg, #e9edf2, #d5dbe3); }
 .creator .name { display: block; font-weight: 600; }
 .creator .handle, .movers .handle { color: var(--muted); }
 .caption { max-width: 420px; overflow-wrap: anywhere; }

@@ -12,6 +12,7 @@ mod echoed_key;
 mod exit_status;
 mod manual;
 mod output_safety;
+mod report;
 mod store_queries;
 mod sync;
 mod verbose;
