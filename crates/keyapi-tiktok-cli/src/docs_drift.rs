@@ -2,7 +2,8 @@
 //! field list in `videos --help`, the CSV columns and `RankedVideo::FIELDS` must agree
 //! (the library's own tests hold its README's field table to `RankedVideo::FIELDS`); so
 //! must the fields `history --help` and `movers --help` list, their CSV columns and this
-//! crate's README.
+//! crate's README; and the daily sync that `contrib/systemd/` ships and the root README's
+//! cron line must be command lines the parser accepts.
 
 use keyapi_tiktok::RankedVideo;
 
@@ -74,4 +75,69 @@ fn history_and_movers_help_list_exactly_their_columns() {
         let listed = format!("`{}`", columns.join(", "));
         assert!(readme.contains(&listed), "the CLI README lists {listed}");
     }
+}
+
+/// A file of the repository, read at test time (the package ships neither file).
+fn repository_file(path: &str) -> String {
+    let full = format!("{}/../../{path}", env!("CARGO_MANIFEST_DIR"));
+    std::fs::read_to_string(&full).unwrap_or_else(|error| panic!("{full}: {error}"))
+}
+
+/// `words` after the program, parsed as the command line they are.
+fn assert_parses(program: &str, words: &[&str], source: &str) {
+    assert!(
+        program.ends_with("keyapi-tiktok"),
+        "{source} runs {program}, not keyapi-tiktok"
+    );
+    let mut line = vec!["keyapi-tiktok"];
+    line.extend(words);
+    let parsed = <crate::args::Cli as clap::Parser>::try_parse_from(&line);
+    match parsed {
+        Ok(cli) => assert!(
+            matches!(cli.command, crate::args::Command::Sync(_)),
+            "{source} runs {words:?}, not sync"
+        ),
+        Err(error) => panic!("{source}: {words:?} does not parse:\n{error}"),
+    }
+}
+
+#[test]
+#[ignore = "needs relative dates (`today-7..yesterday`, #31 item 1), on their way from the store-paths branch"]
+fn the_shipped_systemd_unit_and_the_readme_cron_line_run_a_valid_sync() {
+    let unit = repository_file("contrib/systemd/keyapi-tiktok-sync.service");
+    let exec = unit
+        .lines()
+        .find_map(|line| line.strip_prefix("ExecStart="))
+        .expect("the service has an ExecStart line");
+    // No quotes, escapes or specifiers in the arguments: split as systemd splits words.
+    assert!(!exec.contains(['"', '\'', '\\', '$']), "{exec}");
+    let words: Vec<&str> = exec.split_whitespace().collect();
+    assert!(!words[1..].iter().any(|word| word.contains('%')), "{exec}");
+    assert_parses(words[0], &words[1..], "the systemd unit");
+    assert!(words.contains(&"today-7..yesterday") && words.contains(&"--quiet"));
+
+    let timer = repository_file("contrib/systemd/keyapi-tiktok-sync.timer");
+    assert!(timer.contains("OnCalendar=") && timer.contains("Persistent=true"));
+
+    // The root README's cron line: five time fields, then the command.
+    let readme = repository_file("README.md");
+    let cron = readme
+        .lines()
+        .find(|line| line.starts_with("30 2 * * *"))
+        .expect("the README has a cron line");
+    let command = &cron[cron
+        .find("\"$HOME/.cargo/bin/keyapi-tiktok\"")
+        .expect("the program")..];
+    let command = command.split(" >>").next().unwrap_or(command);
+    let words: Vec<&str> = command.split_whitespace().collect();
+    assert_parses(
+        words[0].trim_matches('"'),
+        &words[1..],
+        "the README's cron line",
+    );
+    assert_eq!(
+        &exec[exec.find(" sync ").unwrap()..],
+        &command[command.find(" sync ").unwrap()..],
+        "the cron line and the systemd unit run the same sync"
+    );
 }

@@ -34,7 +34,11 @@ Upstream text is escaped and cleaned; only https links reach the page.
 
 Examples:
   keyapi-tiktok report --date 2026-11-24 --region US --by views --period daily -o report.html
-  keyapi-tiktok report --date 2026-11-23 --region GB --by sales --period weekly --top 20 --periods 12 > weekly.html";
+  keyapi-tiktok report --date 2026-11-23 --region GB --by sales --period weekly --top 20 --periods 12 > weekly.html
+
+Exit status: 0 written, 2 invalid arguments, a ranking not stored (the error gives the
+sync command that fetches it) or a store that is missing or not ours, 1 any other failure
+(FILE, when given, is left as it was).";
 
 /// `keyapi-tiktok report`.
 #[derive(Debug, Args)]
