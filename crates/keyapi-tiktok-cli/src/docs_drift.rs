@@ -7,8 +7,8 @@
 
 use keyapi_tiktok::RankedVideo;
 
-use crate::args::VIDEOS_AFTER_HELP;
 use crate::output::CSV_COLUMNS;
+use crate::videos::VIDEOS_AFTER_HELP;
 
 const CLI_README: &str = include_str!("../README.md");
 
@@ -91,10 +91,10 @@ fn assert_parses(program: &str, words: &[&str], source: &str) {
     );
     let mut line = vec!["keyapi-tiktok"];
     line.extend(words);
-    let parsed = <crate::args::Cli as clap::Parser>::try_parse_from(&line);
+    let parsed = <crate::cli::Cli as clap::Parser>::try_parse_from(&line);
     match parsed {
         Ok(cli) => assert!(
-            matches!(cli.command, crate::args::Command::Sync(_)),
+            matches!(cli.command, crate::cli::Command::Sync(_)),
             "{source} runs {words:?}, not sync"
         ),
         Err(error) => panic!("{source}: {words:?} does not parse:\n{error}"),

@@ -14,8 +14,8 @@ use jiff::civil::Date;
 use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{MAX_REPORT_PERIODS, RankingKey, Store, StoreError};
 
-use crate::Failure;
-use crate::args::{By, PeriodArg, parse_date, parse_region};
+use crate::failure::Failure;
+use crate::flags::{By, PeriodArg, parse_date, parse_region};
 use crate::queries::sync_command;
 use crate::store::DbArg;
 
@@ -98,8 +98,10 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     };
     let html = page::render(&report, &path);
     match &args.output {
-        Some(file) => write_whole(file, html.as_bytes())
-            .map_err(|error| Failure::Usage(format!("cannot write {}: {error}", file.display()))),
+        Some(file) => write_whole(file, html.as_bytes()).map_err(|error| Failure::File {
+            path: file.clone(),
+            error,
+        }),
         None => match io::stdout().lock().write_all(html.as_bytes()) {
             Err(error) if error.kind() == io::ErrorKind::BrokenPipe => Ok(()),
             other => other.map_err(Failure::Output),
