@@ -97,8 +97,14 @@ async fn history_lists_every_stored_entry_of_a_video_in_every_format() {
     let table = query(&db, &["history", &id]).await;
     assert_eq!(table.code, 0, "{}", table.stderr);
     let lines: Vec<&str> = table.stdout.lines().collect();
-    assert_eq!(lines.len(), 3, "{}", table.stdout);
+    assert_eq!(lines.len(), 5, "{}", table.stdout);
     assert!(lines[1].contains("2026-01-05") && lines[2].contains("2026-01-06"));
+    // Then the rank over the dates: 3, then 2 (no locale here, so ASCII).
+    assert_eq!(lines[3], "");
+    assert_eq!(
+        lines[4],
+        "US daily by views: _^ #3 -> #2, best #2 (2 dates)"
+    );
 
     let unknown = query(&db, &["history", "123", "--format", "json"]).await;
     assert_eq!(unknown.code, 0, "{}", unknown.stderr);
@@ -206,4 +212,59 @@ async fn queries_on_a_store_that_does_not_exist_exit_2_and_create_nothing() {
         assert!(run.stderr.contains("sync"), "{}", run.stderr);
     }
     assert!(!db.exists());
+}
+
+/// `args` on `db` with `LANG` set to `lang` (none when `None`).
+async fn query_in_locale(db: &Path, args: &[&str], lang: Option<&str>) -> Run {
+    let mut all = args.to_vec();
+    all.extend(["--db", db.to_str().unwrap()]);
+    let mut command = command(&all);
+    command.env_remove("KEYAPI_API_KEY");
+    if let Some(lang) = lang {
+        command.env("LANG", lang);
+    }
+    finish(command).await
+}
+
+#[tokio::test]
+async fn tables_draw_sparklines_and_arrows_in_utf_8_and_ascii_elsewhere_and_data_formats_never() {
+    let (_dir, db) = new_store();
+    two_days(&db).await;
+    let id = video_id(3);
+
+    let utf8 = query_in_locale(&db, &["history", &id], Some("en_US.UTF-8")).await;
+    assert!(
+        utf8.stdout
+            .ends_with("US daily by views: ▁█ #3 -> #2, best #2 (2 dates)\n"),
+        "{}",
+        utf8.stdout
+    );
+    let c = query_in_locale(&db, &["history", &id], Some("C")).await;
+    assert!(
+        c.stdout
+            .ends_with("US daily by views: _^ #3 -> #2, best #2 (2 dates)\n")
+    );
+    assert!(c.stdout.is_ascii(), "{}", c.stdout);
+
+    let utf8 = query_in_locale(&db, &movers_args("2026-01-06", "table"), Some("C.UTF-8")).await;
+    assert!(
+        utf8.stdout.contains("      ▲ 1  @creator3"),
+        "{}",
+        utf8.stdout
+    );
+    let c = query_in_locale(&db, &movers_args("2026-01-06", "table"), Some("POSIX")).await;
+    assert!(c.stdout.contains("       +1  @creator3"), "{}", c.stdout);
+
+    // JSON, NDJSON and CSV are the same bytes in every locale, with no glyph.
+    for format in ["json", "ndjson", "csv"] {
+        let history = ["history", id.as_str(), "--format", format];
+        let movers = movers_args("2026-01-06", format);
+        for args in [&history[..], &movers[..]] {
+            let plain = query_in_locale(&db, args, None).await;
+            let utf8 = query_in_locale(&db, args, Some("en_US.UTF-8")).await;
+            assert_eq!(plain.code, 0, "{}", plain.stderr);
+            assert_eq!(plain.stdout, utf8.stdout, "{args:?}");
+            assert!(!plain.stdout.contains(['▲', '▼', '▁', '█']), "{args:?}");
+        }
+    }
 }
