@@ -80,5 +80,5 @@ pub const __QUERIES: [(&str, &str); 4] = [
     ("history", queries::HISTORY),
     ("movers", queries::RANKED),
     ("report top", report::TOP),
-    ("report ranks", report::VIDEO_RANKS),
+    ("report ranks", report::PERIOD_RANKS),
 ];

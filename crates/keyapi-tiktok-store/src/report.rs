@@ -84,8 +84,9 @@ impl Store {
     /// [`MAX_REPORT_PERIODS`]), and its [`movers`](Store::movers). Fails with
     /// [`StoreError::NotStored`] when the ranking is not stored.
     ///
-    /// Index-backed: each period's ranking through the `rankings_key` index, the top
-    /// through the entries' primary key, each top video's ranks through `entries_video`.
+    /// Index-backed: each period's ranking through the `rankings_key` index, its entries
+    /// through the entries' primary key (each of the `periods` rankings read once, so the
+    /// cost does not grow with how long the store has known a video).
     ///
     /// ```no_run
     /// # fn run(store: keyapi_tiktok_store::Store, key: keyapi_tiktok_store::RankingKey) -> Result<(), keyapi_tiktok_store::StoreError> {
@@ -108,24 +109,33 @@ impl Store {
             });
         };
         let span = self.span(ranking, periods.clamp(1, MAX_REPORT_PERIODS))?;
-        let position: HashMap<i64, usize> = span
-            .iter()
-            .enumerate()
-            .filter_map(|(index, period)| Some((period.stored.as_ref()?.id, index)))
-            .collect();
         let previous_ranks: HashMap<&str, Option<u64>> = movers
             .movers
             .iter()
             .map(|mover| (mover.video_id.as_str(), mover.previous_rank))
             .collect();
         let mut entries = self.top(stored.id, top)?;
+        let row_of: HashMap<String, usize> = entries
+            .iter()
+            .enumerate()
+            .map(|(row, entry)| (entry.video_id.clone(), row))
+            .collect();
         for entry in &mut entries {
             entry.ranks = vec![None; span.len()];
-            for (ranking, rank) in self.video_ranks(&entry.video_id)? {
-                if let Some(&index) = position.get(&ranking) {
-                    entry.ranks[index] = Some(rank);
+        }
+        // Each stored period's ranking read whole, once: K rankings, however long the
+        // store's history of each video.
+        for (index, period) in span.iter().enumerate() {
+            let Some(stored) = &period.stored else {
+                continue;
+            };
+            for (rank, video_id) in self.period_ranks(stored.id)? {
+                if let Some(&row) = row_of.get(&video_id) {
+                    entries[row].ranks[index] = Some(rank);
                 }
             }
+        }
+        for entry in &mut entries {
             if movers.previous_stored {
                 entry.previous_rank = previous_ranks
                     .get(entry.video_id.as_str())
@@ -194,16 +204,16 @@ impl Store {
         rows.collect::<Result<_, _>>().map_err(failed())
     }
 
-    /// `(ranking id, rank)` of every stored entry of a video.
-    fn video_ranks(&self, video_id: &str) -> Result<Vec<(i64, u64)>, StoreError> {
+    /// `(rank, video id)` of every entry of a ranking.
+    fn period_ranks(&self, ranking: i64) -> Result<Vec<(u64, String)>, StoreError> {
         let failed = || StoreError::sqlite("read", &self.path);
         let mut statement = self
             .connection
-            .prepare_cached(VIDEO_RANKS)
+            .prepare_cached(PERIOD_RANKS)
             .map_err(failed())?;
         let rows = statement
-            .query_map([video_id], |row| {
-                Ok((row.get(0)?, unsigned(row.get(1)?).unwrap_or(0)))
+            .query_map([ranking], |row| {
+                Ok((unsigned(row.get(0)?).unwrap_or(0), row.get(1)?))
             })
             .map_err(failed())?;
         rows.collect::<Result<_, _>>().map_err(failed())
@@ -215,5 +225,5 @@ pub(crate) const TOP: &str =
     "SELECT rank, video_id, nick_name, unique_id, description, cover_url, views, units_sold, gmv
     FROM entries WHERE ranking = ?1 AND rank <= ?2 ORDER BY rank";
 
-/// Where a video ranked, for `report`'s sparklines.
-pub(crate) const VIDEO_RANKS: &str = "SELECT ranking, rank FROM entries WHERE video_id = ?1";
+/// Each video's rank in one period's ranking, for `report`'s sparklines.
+pub(crate) const PERIOD_RANKS: &str = "SELECT rank, video_id FROM entries WHERE ranking = ?1";

@@ -134,6 +134,3 @@ fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
     }
     result
 }
-
-#[cfg(test)]
-pub(crate) use page::render;

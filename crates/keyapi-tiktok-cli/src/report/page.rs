@@ -80,10 +80,10 @@ fn header(report: &Report, title: &str, db: &Path) -> Markup {
     let stored = &report.stored;
     let first = report.periods.first().map(|period| period.key.date);
     let mut missing: Vec<_> = report.missing().collect();
-    if let (false, Some(previous)) = (report.movers.previous_stored, &report.movers.previous) {
-        if !missing.contains(&previous) {
-            missing.push(previous);
-        }
+    if let (false, Some(previous)) = (report.movers.previous_stored, &report.movers.previous)
+        && !missing.contains(&previous)
+    {
+        missing.push(previous);
     }
     html! {
         header {

@@ -148,7 +148,10 @@ async fn history_and_movers_use_indexes() {
     );
     assert!(!top.contains("TEMP B-TREE"), "{top}");
     let ranks = plan(&query("report ranks"));
-    assert!(ranks.contains("USING INDEX entries_video"), "{ranks}");
+    assert!(
+        ranks.contains("USING INDEX sqlite_autoindex_entries_1"),
+        "{ranks}"
+    );
 }
 
 #[tokio::test]
