@@ -205,7 +205,7 @@ async fn hostile_upstream_text_and_links_are_inert_in_the_page() {
                         1 => "javascript:alert(1)".to_owned(),
                         2 => "data:image/svg+xml,<svg onload=alert(1)>".to_owned(),
                         3 => "http://example.com/cover.jpg".to_owned(),
-                        4 => format!("https://example.com/a.jpg?{BREAKOUT}"),
+                        4 => "https://example.com/a.jpg?\"><img/src=x/onerror=alert(1)>".to_owned(),
                         _ => "https://example.com/b.jpg".to_owned(),
                     },
                 });
@@ -249,9 +249,11 @@ async fn hostile_upstream_text_and_links_are_inert_in_the_page() {
             }
         }
     }
-    // Six video links and the covers that were https: 4, 5 (twice each day... one day
-    // shown) — at least the six videos' links reached the page.
-    assert!(links >= 6, "{links}");
+    // The covers that were https (videos 4 and 5; 1 to 3 were javascript:, data: and
+    // http:, 6 was made javascript: in the file), escaped; and each video's link.
+    assert_eq!(count(&page, "img"), 2);
+    assert_eq!(count(&page, "tbody a[href^='https://www.tiktok.com/@']"), 6);
+    assert!(links >= 8, "{links}");
     let text: String = page.root_element().text().collect();
     for hidden in ['\u{202e}', '\u{200b}', '\u{2066}'] {
         assert!(!text.contains(hidden), "{hidden:?} reached the page");
