@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use jiff::civil::Date;
-use keyapi_tiktok::Region;
+use keyapi_tiktok::{Period, Region};
 use keyapi_tiktok_store::{MAX_REPORT_PERIODS, RankingKey, Store, StoreError};
 
 use crate::failure::Failure;
@@ -43,7 +43,8 @@ sync command that fetches it) or a store that is missing or not ours, 1 any othe
 /// `keyapi-tiktok report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// The ranking's date (a Monday for weekly rankings, a 1st for monthly ones).
+    /// The ranking's date; for weekly and monthly rankings, any day of the period (its
+    /// Monday or its 1st is reported).
     #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
     date: Date,
     /// Region code: two letters, such as US or GB.
@@ -82,10 +83,18 @@ pub(crate) struct ReportArgs {
 pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     let path = args.db.path()?;
     let store = Store::open_read_only(&path)?;
+    let period: Period = args.period.into();
+    // A weekly ranking is dated on its Monday and a monthly one on its 1st: the period
+    // holding --date is reported (and suggested).
     let key = RankingKey {
         category: args.category,
         ai: args.ai,
-        ..RankingKey::new(args.date, args.region, args.by.into(), args.period.into())
+        ..RankingKey::new(
+            period.start_of_period(args.date),
+            args.region,
+            args.by.into(),
+            period,
+        )
     };
     let report = match store.report(&key, args.top, args.periods) {
         Err(StoreError::NotStored { .. }) => {

@@ -142,6 +142,30 @@ async fn a_ranking_not_stored_is_refused_with_the_sync_command_and_o_writes_a_fi
     );
     assert!(run.stdout.is_empty());
 
+    // A weekly ranking is asked by any day of its week: its Monday is named.
+    let mut weekly = command(&[
+        "report",
+        "--date",
+        "2026-10-29",
+        "--region",
+        "US",
+        "--by",
+        "views",
+        "--period",
+        "weekly",
+        "--db",
+        "rankings.sqlite3",
+    ]);
+    weekly.env_remove("KEYAPI_API_KEY").current_dir(dir.path());
+    let run = finish(weekly).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr
+            .contains("the ranking 2026-10-26 weekly US by views is not stored"),
+        "{}",
+        run.stderr
+    );
+
     let run = report(dir.path(), "2026-10-30", &["-o", "page.html"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.is_empty());
