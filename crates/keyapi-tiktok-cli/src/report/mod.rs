@@ -96,6 +96,10 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
             period,
         )
     };
+    // The filters are checked as `videos` checks them, before any is pasted in a command.
+    key.query()
+        .validate()
+        .map_err(|error| Failure::Usage(error.to_string()))?;
     let report = match store.report(&key, args.top, args.periods) {
         Err(StoreError::NotStored { .. }) => {
             return Err(Failure::Usage(format!(

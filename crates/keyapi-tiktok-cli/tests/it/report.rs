@@ -142,6 +142,11 @@ async fn a_ranking_not_stored_is_refused_with_the_sync_command_and_o_writes_a_fi
     );
     assert!(run.stdout.is_empty());
 
+    // A category that is not an id is refused before any command is suggested.
+    let run = report(dir.path(), "2026-10-30", &["--category", "x; rm -rf ~"]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(!run.stderr.contains("keyapi-tiktok sync"), "{}", run.stderr);
+
     // A weekly ranking is asked by any day of its week: its Monday is named.
     let mut weekly = command(&[
         "report",
