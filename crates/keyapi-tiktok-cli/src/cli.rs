@@ -79,8 +79,8 @@ Exit status:
   1  any other failure (server error, network, timeout, undecodable response, ...);
      for conformance: the answer drifted from the spec
   2  invalid arguments or environment (a date after today in UTC+14 included; for sync,
-     history and movers also a store that is not ours, newer, or being written by
-     another sync); no request was sent
+     history, movers and report also a store that is not ours, newer, or being
+     written by another sync); no request was sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";

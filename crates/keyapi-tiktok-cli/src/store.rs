@@ -1,5 +1,5 @@
-//! Where the store of `sync`, `history` and `movers` lives: `--db`, else `KEYAPI_DB`,
-//! else `rankings.sqlite3` in the user's data directory.
+//! Where the store of `sync`, `history`, `movers` and `report` lives: `--db`, else
+//! `KEYAPI_DB`, else `rankings.sqlite3` in the user's data directory.
 
 use std::path::PathBuf;
 
@@ -10,7 +10,7 @@ use crate::failure::Failure;
 /// The store's file name in the user's data directory.
 const DEFAULT_FILE: &str = "rankings.sqlite3";
 
-/// `--db`, shared by `sync`, `history` and `movers`.
+/// `--db`, shared by `sync`, `history`, `movers` and `report`.
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Store")]
 pub(crate) struct DbArg {
