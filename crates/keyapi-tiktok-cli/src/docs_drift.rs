@@ -141,3 +141,17 @@ fn the_shipped_systemd_unit_and_the_readme_cron_line_run_a_valid_sync() {
         "the cron line and the systemd unit run the same sync"
     );
 }
+
+#[test]
+fn the_readme_report_example_parses_as_a_report() {
+    let readme = repository_file("README.md");
+    let line = readme
+        .lines()
+        .find(|line| line.starts_with("keyapi-tiktok report "))
+        .expect("the README shows a report command");
+    let words: Vec<&str> = line.split_whitespace().collect();
+    match <crate::cli::Cli as clap::Parser>::try_parse_from(&words) {
+        Ok(cli) => assert!(matches!(cli.command, crate::cli::Command::Report(_))),
+        Err(error) => panic!("{line} does not parse:\n{error}"),
+    }
+}
