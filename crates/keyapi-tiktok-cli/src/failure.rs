@@ -1,7 +1,6 @@
 //! Why a command failed, and the exit status and the one line on stderr that say so.
 
 use std::io;
-use std::path::PathBuf;
 
 use keyapi_tiktok::Error;
 use keyapi_tiktok_store::StoreError;
@@ -15,9 +14,11 @@ pub(crate) enum Failure {
     Api(Error),
     /// Stdout could not be written.
     Output(io::Error),
-    /// The file a command was asked to write (`report -o`) could not be written; it is
-    /// left as it was.
-    File { path: PathBuf, error: io::Error },
+    /// A file could not be written (`man --dir`).
+    Write {
+        path: std::path::PathBuf,
+        error: io::Error,
+    },
     /// `conformance` found this many departures from the spec (its report is on stdout).
     Drift(usize),
     /// The store of `sync`, `history` or `movers` refused the input (nothing was sent or
@@ -57,7 +58,7 @@ impl Failure {
             Failure::Api(Error::RateLimited(_)) => 5,
             Failure::Api(_)
             | Failure::Output(_)
-            | Failure::File { .. }
+            | Failure::Write { .. }
             | Failure::Drift(_)
             | Failure::Store { .. } => 1,
         }
@@ -69,7 +70,7 @@ impl Failure {
             Failure::Usage(message) | Failure::Store { message, .. } => message.clone(),
             Failure::Api(error) => error.to_string(),
             Failure::Output(error) => error.to_string(),
-            Failure::File { path, error } => format!("{}: {error}", path.display()),
+            Failure::Write { path, error } => format!("{}: {error}", path.display()),
             Failure::Drift(found) => format!(
                 "{found} departure{} from the vendored spec",
                 if *found == 1 { "" } else { "s" }
@@ -88,7 +89,7 @@ impl Failure {
                 None => format!("error: {}: {error}", error.kind()),
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
-            Failure::File { path, error } => {
+            Failure::Write { path, error } => {
                 format!("error: output: cannot write {}: {error}", path.display())
             }
             Failure::Drift(_) => format!("drift: {}", self.message()),

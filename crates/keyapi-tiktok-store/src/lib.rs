@@ -82,3 +82,8 @@ pub const __QUERIES: [(&str, &str); 4] = [
     ("report top", report::TOP),
     ("report ranks", report::PERIOD_RANKS),
 ];
+
+/// The README's code blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

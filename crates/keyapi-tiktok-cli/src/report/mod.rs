@@ -111,7 +111,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     };
     let html = page::render(&report, &path);
     match &args.output {
-        Some(file) => write_whole(file, html.as_bytes()).map_err(|error| Failure::File {
+        Some(file) => write_whole(file, html.as_bytes()).map_err(|error| Failure::Write {
             path: file.clone(),
             error,
         }),

@@ -3,5 +3,6 @@
 
 mod bad_files;
 mod common;
+mod datasette;
 mod queries;
 mod sync;
