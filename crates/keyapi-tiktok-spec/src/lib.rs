@@ -31,7 +31,8 @@ mod endpoint;
 mod values;
 
 pub use document::{
-    SpecError, UPSTREAM, parse_document, read_document, resolve, resolve_schema, to_openapi,
+    MAX_DOCUMENT_BYTES, SpecError, UPSTREAM, parse_document, read_document, read_text, resolve,
+    resolve_schema, to_openapi,
 };
 pub use endpoint::{Endpoint, VIDEO_RANKING, WRAPPED};
 pub use values::{documented_values, parameter_values, schema_values};
