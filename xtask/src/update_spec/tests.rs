@@ -6,6 +6,8 @@
 //! component), and two made-up operations of other tags with components of their own, one
 //! shared with ours. Each drift is that document with one change made in code below.
 
+mod fuzz;
+
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
