@@ -604,3 +604,23 @@ fn error_statuses_dropped_or_added_upstream_keep_using_the_error_envelope() {
     let generated = checkout.read(GENERATED);
     assert!(generated.contains("404u16 =>"), "{generated}");
 }
+
+/// Upstream's text reaches the PR body and CHANGELOG in code spans: an `@` mentions no
+/// one, and a field name is written as it is, so a search finds it.
+#[test]
+fn upstream_text_in_the_reports_mentions_no_one_and_stays_searchable() {
+    let upstream = drifted(|upstream| {
+        upstream["info"]["version"] = json!("2.0 by @octocat and @org/team`s `x`");
+        item_properties(upstream).insert("share_url".to_owned(), json!({ "type": "string" }));
+    });
+    let checkout = assert_drift(&upstream, 0, &[(ADDITIVE, "property-added")]);
+    for (name, text) in [
+        ("PR body", checkout.pr_body().unwrap()),
+        ("CHANGELOG", checkout.read(CHANGELOG)),
+    ] {
+        assert!(text.contains("`@octocat`"), "{name}:\n{text}");
+        assert!(text.contains("``@org/team`s``"), "{name}:\n{text}");
+        assert!(!text.contains(" @"), "{name} has a bare mention:\n{text}");
+        assert!(text.contains("`data[].share_url`"), "{name}:\n{text}");
+    }
+}
