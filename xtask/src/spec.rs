@@ -27,6 +27,10 @@ pub(crate) const PATCHES: &str = "spec/patches.yaml";
 /// what a few hundred references that each point twice at the next would expand to.
 const MAX_EXPANDED_VALUES: usize = 1_000_000;
 
+/// How many bytes of text (keys and strings) the expanded document may hold: a large
+/// description or example used many times must not expand without bound either.
+const MAX_EXPANDED_BYTES: usize = 256 * 1024 * 1024;
+
 /// How deeply the expanded document may nest, as `serde_json` bounds what it parses.
 const MAX_DEPTH: usize = 128;
 
@@ -220,6 +224,29 @@ fn fits_envelope(schema: &Value, known: &[String]) -> Result<()> {
     Ok(())
 }
 
+/// The bytes of text (strings and keys) in `value`, `levels` deep (1: its own keys or
+/// string). Bounded by the parsed document's depth.
+fn text_bytes(value: &Value, levels: usize) -> usize {
+    match value {
+        Value::String(text) => text.len(),
+        Value::Array(items) if levels > 1 => {
+            items.iter().map(|item| text_bytes(item, levels - 1)).sum()
+        }
+        Value::Object(map) => map
+            .iter()
+            .map(|(key, child)| {
+                key.len()
+                    + if levels > 1 {
+                        text_bytes(child, levels - 1)
+                    } else {
+                        0
+                    }
+            })
+            .sum(),
+        _ => 0,
+    }
+}
+
 /// A JSON Pointer segment for `key`.
 fn escape(key: &str) -> String {
     key.replace('~', "~0").replace('/', "~1")
@@ -235,6 +262,7 @@ pub(crate) fn canonical(document: &Value) -> Result<Value> {
         document,
         stack: Vec::new(),
         budget: MAX_EXPANDED_VALUES,
+        bytes: MAX_EXPANDED_BYTES,
     };
     let mut canonical = Map::new();
     for (key, value) in top {
@@ -306,6 +334,8 @@ struct Expander<'a> {
     stack: Vec<String>,
     /// How many more values the expansion may produce.
     budget: usize,
+    /// How many more bytes of text it may produce.
+    bytes: usize,
 }
 
 impl Expander<'_> {
@@ -321,6 +351,7 @@ impl Expander<'_> {
             );
         };
         self.budget = spent;
+        self.spend_bytes(text_bytes(value, 1), &at)?;
         match value {
             Value::Object(map) => {
                 if let (Some(reference), false) = (map.get("$ref"), place == Place::Names) {
@@ -329,7 +360,10 @@ impl Expander<'_> {
                 let mut expanded = Map::new();
                 for (key, child) in map {
                     let child = match place.member(key) {
-                        None => child.clone(),
+                        None => {
+                            self.spend_bytes(text_bytes(child, usize::MAX), &at)?;
+                            child.clone()
+                        }
                         Some(member) => {
                             let child_at = format!("{at}/{}", escape(key));
                             self.expand(child, child_at, member, depth + 1)?
@@ -348,6 +382,20 @@ impl Expander<'_> {
                 .collect::<Result<_>>()
                 .map(Value::Array),
             other => Ok(other.clone()),
+        }
+    }
+
+    /// Takes `bytes` from the text budget, or says where it ran out.
+    fn spend_bytes(&mut self, bytes: usize, at: &str) -> Result<()> {
+        match self.bytes.checked_sub(bytes) {
+            Some(left) => {
+                self.bytes = left;
+                Ok(())
+            }
+            None => bail!(
+                "{at}: references expand the document past {MAX_EXPANDED_BYTES} bytes of \
+                 text (a large schema reached many times over)"
+            ),
         }
     }
 

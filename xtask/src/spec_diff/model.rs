@@ -2,6 +2,7 @@
 //! properties, read from the document's JSON with `$ref`s resolved.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use keyapi_tiktok_spec::{parameter_values, resolve, schema_values};
 use serde_json::Value;
@@ -44,8 +45,13 @@ pub(super) struct Property {
     pub(super) parent: Option<String>,
     pub(super) ty: String,
     pub(super) required: bool,
-    pub(super) values: BTreeMap<i64, String>,
-    pub(super) example: Option<Value>,
+    /// Shared by every use of the same schema, like `example`: a schema with a large
+    /// description or example used many times is read and held once.
+    pub(super) values: Rc<BTreeMap<i64, String>>,
+    pub(super) example: Option<Rc<Value>>,
+    /// The schema's pointer when it was reached through a `$ref`: uses of the same schema
+    /// compare their own facts once.
+    pub(super) target: Option<String>,
     /// Where its schema is in the document (a JSON pointer), when it was reached through a
     /// `$ref` and so cannot be found below the operation.
     pub(super) pointer: Option<String>,
@@ -245,13 +251,26 @@ impl<'a> Walk<'a> {
         if let (None, Some(target)) = (&same_as, &target) {
             self.walked.insert(target.clone(), path.clone());
         }
-        let pointer = target.or(pointer);
+        let pointer = target.clone().or(pointer);
+        // A schema used again shares what its first use read (its documented values and
+        // example), so a large one used many times is not read many times.
+        let first = same_as
+            .as_ref()
+            .and_then(|first| self.properties.get(first));
+        let (values, example) = match first {
+            Some(first) => (Rc::clone(&first.values), first.example.clone()),
+            None => (
+                Rc::new(schema_values(self.document, resolved)),
+                resolved.get("example").cloned().map(Rc::new),
+            ),
+        };
         let property = Property {
             parent,
             ty: type_name(resolved),
             required,
-            values: schema_values(self.document, resolved),
-            example: resolved.get("example").cloned(),
+            values,
+            example,
+            target: reference.and(target.clone()),
             pointer: pointer.clone(),
             same_as: same_as.clone(),
         };

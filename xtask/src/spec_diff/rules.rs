@@ -1,7 +1,7 @@
 //! The rules: how each difference between two summarised documents is classified,
 //! breaking or additive, from the point of view of a client built on OLD.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
@@ -171,6 +171,7 @@ impl<'a> Report<'a> {
         };
         // Each property recorded in OLD, then each recorded only in NEW (a schema OLD
         // shares and NEW spells out again): found in the other through shared schemas.
+        let mut compared = HashSet::new();
         for (path, old_property) in &old.properties {
             let what = name(path);
             let at = anchors(path);
@@ -184,7 +185,7 @@ impl<'a> Report<'a> {
                 }
                 continue;
             };
-            self.property(&what, &at, old_property, new_property);
+            self.property(&what, &at, (old_property, new_property), &mut compared);
         }
         for (path, new_property) in &new.properties {
             if old.properties.contains_key(path) {
@@ -192,7 +193,8 @@ impl<'a> Report<'a> {
             }
             match old.property(path) {
                 Some(old_property) => {
-                    self.property(&name(path), &anchors(path), old_property, new_property);
+                    let pair = (old_property, new_property);
+                    self.property(&name(path), &anchors(path), pair, &mut compared);
                 }
                 None => {
                     let parent_existed = (new_property.parent.as_ref())
@@ -217,10 +219,23 @@ impl<'a> Report<'a> {
         }
     }
 
-    /// Compares one property found in both versions.
-    fn property(&mut self, what: &str, at: &[Anchor], old: &Property, new: &Property) {
-        let subject = Subject::Property;
-        self.type_change(subject, what, at, &old.ty, &new.ty);
+    /// Compares one property found in both versions. A pair of schemas reached through
+    /// `$ref`s that was `compared` at another use has its own facts (type, documented
+    /// values, example) compared once, so a large schema used many times is compared once.
+    fn property<'p>(
+        &mut self,
+        what: &str,
+        at: &[Anchor],
+        (old, new): (&'p Property, &'p Property),
+        compared: &mut HashSet<(&'p str, &'p str)>,
+    ) {
+        let first_use = match (old.target.as_deref(), new.target.as_deref()) {
+            (Some(old_target), Some(new_target)) => compared.insert((old_target, new_target)),
+            _ => true,
+        };
+        if first_use {
+            self.own_facts(what, at, old, new);
+        }
         match (old.required, new.required) {
             (true, false) => {
                 let message = format!("{what} became optional");
@@ -232,6 +247,12 @@ impl<'a> Report<'a> {
             }
             _ => {}
         }
+    }
+
+    /// Compares what a property's schema says of itself: type, documented values, example.
+    fn own_facts(&mut self, what: &str, at: &[Anchor], old: &Property, new: &Property) {
+        let subject = Subject::Property;
+        self.type_change(subject, what, at, &old.ty, &new.ty);
         self.values(
             subject,
             what,
@@ -243,8 +264,8 @@ impl<'a> Report<'a> {
         self.example(
             &format!("{what} example"),
             at,
-            old.example.as_ref(),
-            new.example.as_ref(),
+            old.example.as_deref(),
+            new.example.as_deref(),
         );
     }
 

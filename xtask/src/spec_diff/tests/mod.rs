@@ -471,7 +471,7 @@ fn spec_diff_reads_the_documented_values_spec_coverage_reads() {
     );
     let coverage = &schema["properties"]["data"]["items"]["properties"]["sales_flag"];
     assert_eq!(
-        sales_flag.values,
+        *sales_flag.values,
         keyapi_tiktok_spec::schema_values(&document, coverage)
     );
     assert_eq!(sales_flag.values.len(), 3);
@@ -542,8 +542,8 @@ fn a_schema_reached_many_times_is_walked_once() {
 }
 
 /// A chain 40 deep is compared in time linear in the document; a change at its end is
-/// reported where the changed schema is walked and at each other use of it (here the
-/// last level's `b`), not at each of the 2^40 paths that lead there.
+/// reported once, where the changed schema is first reached, not at each of the 2^40
+/// paths that lead there.
 #[test]
 fn a_deep_chain_of_shared_schemas_is_compared_once_per_schema() {
     let old = chain(40, "string");
@@ -559,7 +559,7 @@ fn a_deep_chain_of_shared_schemas_is_compared_once_per_schema() {
              string to integer"
         )
     };
-    assert_eq!(changes, [changed("a"), changed("b")]);
+    assert_eq!(changes, [changed("a")]);
 }
 
 /// The same schema inline in two places or shared through one component is the same
