@@ -5,9 +5,10 @@
 //! formatted by prettyplease, never by an installed rustfmt), so it is identical on every
 //! machine.
 
+use std::panic::AssertUnwindSafe;
 use std::path::Path;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use progenitor::{GenerationSettings, Generator, InterfaceStyle, TagStyle};
 
 use crate::provenance::{self, Provenance};
@@ -74,15 +75,16 @@ pub(crate) fn run_in(root: &Path, mode: Mode) -> Result<bool> {
 }
 
 /// A file this task writes: what is checked in and what it should hold.
-struct Output {
-    file: &'static str,
-    current: String,
-    fresh: String,
+pub(crate) struct Output {
+    /// Relative to the workspace root.
+    pub(crate) file: &'static str,
+    pub(crate) current: String,
+    pub(crate) fresh: String,
 }
 
 /// Every file this task writes under `root`: the generated code, then its provenance (the
 /// constants and the manifest table).
-fn outputs(root: &Path) -> Result<Vec<Output>> {
+pub(crate) fn outputs(root: &Path) -> Result<Vec<Output>> {
     let provenance = Provenance::of(root)?;
     let manifest = read_current(&root.join(provenance::MANIFEST))?;
     Ok(vec![
@@ -124,9 +126,24 @@ pub(crate) fn generate(root: &Path) -> Result<String> {
         .with_interface(InterfaceStyle::Positional)
         .with_tag(TagStyle::Merged)
         .with_derive("PartialEq");
-    let tokens = Generator::new(&settings)
-        .generate_tokens(&spec)
-        .context("progenitor cannot generate a client from the patched spec")?;
+    // `spec::load_patched` refuses what is known to make progenitor's type generator
+    // panic (references it cannot follow); a panic left is still an error, never a crash.
+    let generated = std::panic::catch_unwind(AssertUnwindSafe(|| {
+        Generator::new(&settings).generate_tokens(&spec)
+    }));
+    let tokens = match generated {
+        Ok(tokens) => {
+            tokens.context("progenitor cannot generate a client from the patched spec")?
+        }
+        Err(panic) => {
+            let message = (panic.downcast_ref::<String>().map(String::as_str))
+                .or_else(|| panic.downcast_ref::<&str>().copied())
+                .unwrap_or("no message");
+            bail!(
+                "progenitor cannot generate a client from the patched spec (it panicked: {message})"
+            );
+        }
+    };
     let file: syn::File =
         syn::parse2(tokens).context("progenitor produced tokens that are not a Rust file")?;
     Ok(format!("{HEADER}{}", prettyplease::unparse(&file)))
@@ -308,6 +325,24 @@ mod tests {
         assert_eq!(
             surface_summary(&current, &current),
             "public surface: unchanged"
+        );
+    }
+
+    /// A path renamed by hand in the vendored document (update-spec follows a rename by
+    /// its operationId and rewrites the patches): the error names the path the patches
+    /// expect and the paths there are.
+    #[test]
+    fn a_path_renamed_by_hand_is_named_with_the_paths_present() {
+        let temp = mutated_root(
+            "\n  /v1/tiktok/video/ranking/analytics:\n",
+            "\n  /v2/tiktok/video/ranking:\n",
+        );
+        let message = format!("{:#}", generate(temp.path()).unwrap_err());
+        assert!(
+            message.contains(
+                "has no path /v1/tiktok/video/ranking/analytics (it has: /v2/tiktok/video/ranking)"
+            ),
+            "{message}"
         );
     }
 }

@@ -5,7 +5,7 @@
 pub const SPEC_SHA256: &str = "39f24082b9ec50657b1db2b2471ffe9a8a5653468754a7ce596ef0431b93f36c";
 
 /// SHA-256 (lowercase hex) of the bytes of `spec/patches.yaml`, the patches applied to it first.
-pub const PATCHES_SHA256: &str = "4d9b3e0735b188fed8f56de538c50811c04547862f1f53d20dcea1b8daa03688";
+pub const PATCHES_SHA256: &str = "eecc59124844abdc75548eaffe5a84ccd46442e71e4afdba0a4827646d95dbae";
 
 /// The version of progenitor that generated [`generated`](crate::generated).
 pub const PROGENITOR_VERSION: &str = "0.15.1";

@@ -47,28 +47,70 @@ impl std::error::Error for SpecError {
     }
 }
 
-/// Reads a YAML or JSON document into a JSON value.
+/// The largest document read, in bytes; upstream's full document is well under 1 MiB.
+pub const MAX_DOCUMENT_BYTES: u64 = 32 * 1024 * 1024;
+
+/// Reads a YAML or JSON document into a JSON value, refusing a file larger than
+/// [`MAX_DOCUMENT_BYTES`] before reading past it.
 ///
 /// ```
 /// let error = keyapi_tiktok_spec::read_document("no/such/file.yaml".as_ref()).unwrap_err();
 /// assert!(error.to_string().starts_with("no/such/file.yaml: "));
 /// ```
 pub fn read_document(path: &Path) -> Result<Value, SpecError> {
-    let text = std::fs::read_to_string(path).map_err(|source| SpecError::Read {
-        path: path.to_owned(),
-        source,
-    })?;
-    parse_document(&text)
+    parse_document(&read_text(path)?)
 }
 
-/// Parses YAML (a superset of the JSON the docs site also serves) into a JSON value.
+/// The UTF-8 text of the file at `path`, read at most one byte past
+/// [`MAX_DOCUMENT_BYTES`] (so a device that never ends is refused, not read).
+///
+/// ```
+/// let error = keyapi_tiktok_spec::read_text("no/such/file.yaml".as_ref()).unwrap_err();
+/// assert!(error.to_string().starts_with("no/such/file.yaml: "));
+/// ```
+pub fn read_text(path: &Path) -> Result<String, SpecError> {
+    use std::io::Read;
+    let failed = |source| SpecError::Read {
+        path: path.to_owned(),
+        source,
+    };
+    let file = std::fs::File::open(path).map_err(failed)?;
+    let mut bytes = Vec::new();
+    file.take(MAX_DOCUMENT_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(failed)?;
+    if bytes.len() as u64 > MAX_DOCUMENT_BYTES {
+        return Err(failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("larger than {MAX_DOCUMENT_BYTES} bytes, not an OpenAPI document"),
+        )));
+    }
+    String::from_utf8(bytes).map_err(|error| {
+        failed(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            format!("not UTF-8 text: {error}"),
+        ))
+    })
+}
+
+/// Parses a document: as JSON when it looks like JSON (its first character other than
+/// white space is `{` or `[`), so that everything JSON allows (escaped surrogate pairs,
+/// which Python's `json.dumps` writes) is read; as YAML otherwise, or when the JSON parser
+/// refuses it (YAML's flow style starts with `{` too).
 ///
 /// ```
 /// let yaml = keyapi_tiktok_spec::parse_document("openapi: 3.0.1").unwrap();
 /// let json = keyapi_tiktok_spec::parse_document(r#"{"openapi": "3.0.1"}"#).unwrap();
 /// assert_eq!(yaml, json);
+/// let escaped = keyapi_tiktok_spec::parse_document(r#"{"title": "\ud83e\uddf2"}"#).unwrap();
+/// assert_eq!(escaped["title"], "🧲");
 /// ```
 pub fn parse_document(text: &str) -> Result<Value, SpecError> {
+    if text.trim_start().starts_with(['{', '['])
+        && let Ok(document) = serde_json::from_str(text)
+    {
+        return Ok(document);
+    }
     serde_yaml_ng::from_str(text).map_err(SpecError::Syntax)
 }
 
@@ -186,6 +228,33 @@ mod tests {
             integer.schema_kind,
             openapiv3::SchemaKind::Type(openapiv3::Type::Integer(_))
         ));
+    }
+
+    /// Python's `json.dumps` escapes characters outside the BMP as surrogate pairs, which
+    /// JSON allows and YAML does not.
+    #[test]
+    fn json_is_read_as_json_with_escaped_surrogate_pairs() {
+        let document = parse_document(r#"  {"info": {"title": "\ud83e\uddf2 magnet"}}"#).unwrap();
+        assert_eq!(document["info"]["title"], "\u{1f9f2} magnet");
+        // YAML that starts like JSON (a flow mapping) is still YAML.
+        let flow = parse_document("{openapi: 3.0.1}").unwrap();
+        assert_eq!(flow["openapi"], "3.0.1");
+        let error = parse_document(r#"{"openapi": "3.0.1",,}"#).unwrap_err();
+        assert!(
+            error.to_string().starts_with("not YAML or JSON: "),
+            "{error}"
+        );
+    }
+
+    /// A file is read at most one byte past the bound, so a device without end is refused
+    /// without reading it.
+    #[test]
+    fn a_file_larger_than_the_bound_is_refused_before_it_is_read_whole() {
+        let path = Path::new("/dev/zero");
+        if path.exists() {
+            let error = read_document(path).unwrap_err();
+            assert!(error.to_string().contains("larger than"), "{error}");
+        }
     }
 
     #[test]

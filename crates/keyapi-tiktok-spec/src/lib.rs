@@ -1,8 +1,9 @@
 //! One reader of the facts the OpenAPI document states, shared by `xtask` (regenerate,
 //! spec-diff) and the drift tests, so that they cannot read the same document differently.
 //!
-//! - [`read_document`] / [`parse_document`]: YAML or JSON into a JSON value;
-//!   [`to_openapi`] checks it is an OpenAPI 3.0 document.
+//! - [`read_document`] / [`parse_document`]: JSON (parsed as JSON) or YAML into a JSON
+//!   value, a file read at most [`MAX_DOCUMENT_BYTES`] ([`read_text`]); [`to_openapi`]
+//!   checks it is an OpenAPI 3.0 document.
 //! - [`resolve`]: follows local `$ref`s.
 //! - [`documented_values`]: the coded values upstream documents in prose
 //!   (`1=日榜，2=周榜，3=月榜`, `0 (no sales), 1 (video sales)`).
@@ -31,7 +32,8 @@ mod endpoint;
 mod values;
 
 pub use document::{
-    SpecError, UPSTREAM, parse_document, read_document, resolve, resolve_schema, to_openapi,
+    MAX_DOCUMENT_BYTES, SpecError, UPSTREAM, parse_document, read_document, read_text, resolve,
+    resolve_schema, to_openapi,
 };
 pub use endpoint::{Endpoint, VIDEO_RANKING, WRAPPED};
 pub use values::{documented_values, parameter_values, schema_values};

@@ -71,7 +71,7 @@ use output::{NewVersion, render_as};
 
 // What `update-spec` reuses: the comparison, its text and markdown reports, the cleaning
 // of strangers' text for its own markdown, and the methods of a path item.
-pub(crate) use model::METHODS;
+pub(crate) use model::{METHODS, is_json};
 pub(crate) use output::{clean, markdown, markdown_escape, render};
 pub(crate) use rule::Severity;
 pub(crate) use rules::{Change, diff};
@@ -104,7 +104,7 @@ fn run(options: &Options) -> Result<bool> {
     let changes = diff(&load(&options.old)?, &load(&options.new)?);
     // Read again only for line numbers; `load` has just read it, so a failure is unlikely
     // and only costs the lines.
-    let text = std::fs::read_to_string(&options.new).unwrap_or_default();
+    let text = keyapi_tiktok_spec::read_text(&options.new).unwrap_or_default();
     let name = options.new.to_string_lossy();
     let new = NewVersion {
         name: &name,

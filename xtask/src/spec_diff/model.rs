@@ -1,7 +1,8 @@
 //! What the comparison looks at: each operation's parameters, responses and response
 //! properties, read from the document's JSON with `$ref`s resolved.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::rc::Rc;
 
 use keyapi_tiktok_spec::{parameter_values, resolve, schema_values};
 use serde_json::Value;
@@ -44,11 +45,62 @@ pub(super) struct Property {
     pub(super) parent: Option<String>,
     pub(super) ty: String,
     pub(super) required: bool,
-    pub(super) values: BTreeMap<i64, String>,
-    pub(super) example: Option<Value>,
+    /// Shared by every use of the same schema, like `example`: a schema with a large
+    /// description or example used many times is read and held once.
+    pub(super) values: Rc<BTreeMap<i64, String>>,
+    pub(super) example: Option<Rc<Value>>,
+    /// The schema's pointer when it was reached through a `$ref`: uses of the same schema
+    /// compare their own facts once.
+    pub(super) target: Option<String>,
     /// Where its schema is in the document (a JSON pointer), when it was reached through a
     /// `$ref` and so cannot be found below the operation.
     pub(super) pointer: Option<String>,
+    /// The path where its schema (a `$ref` target reached before) was walked: its
+    /// properties are recorded there, once, not again below this path.
+    pub(super) same_as: Option<String>,
+}
+
+/// How many shared schemas a lookup goes through, so that no document makes it loop.
+const MAX_SHARED_HOPS: usize = 256;
+
+impl Response {
+    /// The property at `path`, wherever it is recorded: below a property whose schema was
+    /// walked at another path (`same_as`), its properties are found under that path.
+    pub(super) fn property(&self, path: &str) -> Option<&Property> {
+        let mut path = path.to_owned();
+        for _ in 0..MAX_SHARED_HOPS {
+            if let Some(property) = self.properties.get(&path) {
+                return Some(property);
+            }
+            path = self.through_shared(&path)?;
+        }
+        None
+    }
+
+    /// `path` rewritten through the nearest recorded property above it that shares its
+    /// schema; `None` when that property is recorded in full (so `path` does not exist).
+    fn through_shared(&self, path: &str) -> Option<String> {
+        let boundaries = path
+            .char_indices()
+            .filter(|&(at, c)| c == '.' || path[at..].starts_with("[]"))
+            .map(|(at, _)| at)
+            .rev()
+            .chain(std::iter::once(0));
+        for at in boundaries {
+            let (prefix, rest) = path.split_at(at);
+            let Some(property) = self.properties.get(prefix) else {
+                continue;
+            };
+            let same_as = property.same_as.as_deref()?;
+            let rest = rest.strip_prefix('.').unwrap_or(rest);
+            return Some(match (same_as.is_empty(), rest.starts_with("[]")) {
+                (true, _) => rest.to_owned(),
+                (false, true) => format!("{same_as}{rest}"),
+                (false, false) => format!("{same_as}.{rest}"),
+            });
+        }
+        None
+    }
 }
 
 /// Every operation in the document, by `METHOD /path`.
@@ -122,7 +174,8 @@ pub(super) fn summarise_response(document: &Value, response: &Value) -> Response
     let mut walk = Walk {
         document,
         properties: BTreeMap::new(),
-        refs: Vec::new(),
+        walked: HashMap::new(),
+        depth: 0,
     };
     let mut examples = BTreeMap::new();
     let media = response
@@ -156,18 +209,26 @@ pub(super) fn summarise_response(document: &Value, response: &Value) -> Response
 }
 
 /// `application/json`, with or without parameters such as `charset`.
-pub(super) fn is_json(media_type: &str) -> bool {
+pub(crate) fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or_default().trim();
     essence.eq_ignore_ascii_case("application/json")
 }
 
-/// Collects a response schema's properties by path, following `$ref`s.
+/// Collects a response schema's properties by path, following `$ref`s: each schema a
+/// reference leads to is walked once, so the walk is linear in the document however often
+/// (or recursively) it is referenced.
 pub(super) struct Walk<'a> {
     document: &'a Value,
     properties: BTreeMap<String, Property>,
-    /// The references being walked, so a recursive schema is recorded once, not forever.
-    refs: Vec<&'a str>,
+    /// The path where each reference's target (by pointer) was walked.
+    walked: HashMap<String, String>,
+    /// How many schemas deep the walk is, bounded by [`MAX_WALK_DEPTH`].
+    depth: usize,
 }
+
+/// How deep the walk follows nested schemas (each level a reference to a schema not seen
+/// yet, or a nested inline one); deeper ones are compared as a type, not their properties.
+const MAX_WALK_DEPTH: usize = 128;
 
 impl<'a> Walk<'a> {
     /// Records `schema` at `path` and walks its properties and items; `pointer` is where
@@ -182,22 +243,48 @@ impl<'a> Walk<'a> {
     ) {
         let reference = schema.get("$ref").and_then(Value::as_str);
         let resolved = resolve(self.document, schema);
-        let pointer = reference_target(self.document, schema).or(pointer);
+        let target = reference_target(self.document, schema);
+        let same_as = match (reference, &target) {
+            (Some(_), Some(target)) => self.walked.get(target).cloned(),
+            _ => None,
+        };
+        if let (None, Some(target)) = (&same_as, &target) {
+            self.walked.insert(target.clone(), path.clone());
+        }
+        let pointer = target.clone().or(pointer);
+        // A schema used again shares what its first use read (its documented values and
+        // example), so a large one used many times is not read many times.
+        let first = same_as
+            .as_ref()
+            .and_then(|first| self.properties.get(first));
+        let (values, example) = match first {
+            Some(first) => (Rc::clone(&first.values), first.example.clone()),
+            None => (
+                Rc::new(schema_values(self.document, resolved)),
+                resolved.get("example").cloned().map(Rc::new),
+            ),
+        };
         let property = Property {
             parent,
             ty: type_name(resolved),
             required,
-            values: schema_values(self.document, resolved),
-            example: resolved.get("example").cloned(),
+            values,
+            example,
+            target: reference.and(target.clone()),
             pointer: pointer.clone(),
+            same_as: same_as.clone(),
         };
         self.properties.insert(path.clone(), property);
-        if let Some(reference) = reference {
-            if self.refs.contains(&reference) {
-                return;
-            }
-            self.refs.push(reference);
+        if same_as.is_some() || self.depth >= MAX_WALK_DEPTH {
+            return;
         }
+        self.depth += 1;
+        self.children(resolved, &path, pointer.as_ref());
+        self.depth -= 1;
+    }
+
+    /// Walks the properties and items of `resolved`, the schema at `path`.
+    fn children(&mut self, resolved: &'a Value, path: &str, pointer: Option<&String>) {
         if let Some(properties) = resolved.get("properties").and_then(Value::as_object) {
             let required: BTreeSet<&str> = resolved
                 .get("required")
@@ -222,7 +309,7 @@ impl<'a> Walk<'a> {
                 self.schema(
                     child,
                     child_path,
-                    Some(path.clone()),
+                    Some(path.to_owned()),
                     is_required,
                     child_pointer,
                 );
@@ -233,13 +320,10 @@ impl<'a> Walk<'a> {
             self.schema(
                 items,
                 format!("{path}[]"),
-                Some(path.clone()),
+                Some(path.to_owned()),
                 true,
                 items_pointer,
             );
-        }
-        if reference.is_some() {
-            self.refs.pop();
         }
     }
 }

@@ -169,16 +169,64 @@ pub(crate) fn clean(text: &str) -> String {
     cleaned
 }
 
-/// Escapes the characters markdown would read as syntax in a table cell.
+/// What markdown (GitHub's, with its mentions, issue links and maths) could read as
+/// syntax in a word.
+const MARKDOWN_SYNTAX: &str = "\\`*_[]<>#@~&$";
+
+/// Strangers' text made inert for a markdown table cell or list item, and still
+/// searchable: each word holding anything markdown could read as syntax (an identifier
+/// such as `total_views_cnt`, an `@mention`, an `#123` issue link) goes into a code span,
+/// where GitHub neither formats nor mentions nor links; `|`, which would end a table
+/// cell even inside a code span, is escaped between words.
 pub(crate) fn markdown_escape(text: &str) -> String {
-    let mut escaped = String::with_capacity(text.len());
+    let mut escaped = String::with_capacity(text.len() + 8);
+    let mut word = String::new();
     for c in text.chars() {
-        if "\\`*_[]<>|#".contains(c) {
-            escaped.push('\\');
+        if c.is_whitespace() || c == '|' {
+            push_word(&mut escaped, &word);
+            word.clear();
+            escaped.push_str(if c == '|' { "\\|" } else { " " });
+        } else {
+            word.push(c);
         }
-        escaped.push(c);
     }
+    push_word(&mut escaped, &word);
     escaped
+}
+
+/// `word` as it is, or as a code span when markdown could read it as syntax (without the
+/// punctuation around it, so that `data[].id,` reads as the identifier and a comma).
+fn push_word(out: &mut String, word: &str) {
+    let core = word
+        .trim_start_matches('(')
+        .trim_end_matches([',', ';', ':', '.', ')']);
+    if !core.contains(|c| MARKDOWN_SYNTAX.contains(c)) {
+        out.push_str(word);
+        return;
+    }
+    let start = word.len() - word.trim_start_matches('(').len();
+    out.push_str(&word[..start]);
+    push_code_span(out, core);
+    out.push_str(&word[start + core.len()..]);
+}
+
+/// `word` as a code span that no backtick inside it can end.
+fn push_code_span(out: &mut String, word: &str) {
+    // A fence longer than any run of backticks inside, so none of them closes the span;
+    // a space on each side when the word itself starts or ends with a backtick.
+    let mut longest = 0;
+    let mut run = 0;
+    for c in word.chars() {
+        run = if c == '`' { run + 1 } else { 0 };
+        longest = longest.max(run);
+    }
+    let fence = "`".repeat(longest + 1);
+    let pad = if word.starts_with('`') || word.ends_with('`') {
+        " "
+    } else {
+        ""
+    };
+    out.push_str(&format!("{fence}{pad}{word}{pad}{fence}"));
 }
 
 /// The message of a workflow command, escaped as the runner expects.
@@ -197,12 +245,30 @@ fn github_property(text: &str) -> String {
 mod tests {
     use super::*;
 
+    /// Identifiers stay searchable (in code spans, not backslash-escaped); `@` and `#`
+    /// cannot mention anyone or link an issue; backticks cannot end a code span early.
+    #[test]
+    fn markdown_puts_anything_markdown_would_read_in_code_spans() {
+        assert_eq!(
+            markdown_escape("property data[].total_views_cnt removed"),
+            "property `data[].total_views_cnt` removed"
+        );
+        assert_eq!(
+            markdown_escape("version 2 by @octocat and @org/team, see #12"),
+            "version 2 by `@octocat` and `@org/team`, see `#12`"
+        );
+        assert_eq!(markdown_escape("a`b_c"), "``a`b_c``");
+        assert_eq!(markdown_escape("`x`"), "`` `x` ``");
+        assert_eq!(markdown_escape("plain words"), "plain words");
+        assert_eq!(markdown_escape("(a_b). (c)"), "(`a_b`). (c)");
+    }
+
     #[test]
     fn strangers_text_is_cleaned_bounded_and_escaped() {
         assert_eq!(clean("a\nb\u{1b}[31mc"), "a b [31mc");
         let long = "x".repeat(MESSAGE_CHARS + 10);
         assert_eq!(clean(&long).chars().count(), MESSAGE_CHARS + 1);
-        assert_eq!(markdown_escape("a|b_c"), "a\\|b\\_c");
+        assert_eq!(markdown_escape("a|b_c"), "a\\|`b_c`");
         assert_eq!(github_data("50%\nnext"), "50%25%0Anext");
         assert_eq!(github_property("C:\\a,b"), "C%3A\\a%2Cb");
     }

@@ -1,12 +1,12 @@
 //! The rules: how each difference between two summarised documents is classified,
 //! breaking or additive, from the point of view of a client built on OLD.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::Value;
 
 use super::location::Anchor;
-use super::model::{Operation, Response, operations};
+use super::model::{Operation, Property, Response, operations};
 use super::rule::{Rule, Severity, Subject};
 
 /// How many differing locations an "example changed" line names before counting the rest.
@@ -157,7 +157,7 @@ impl<'a> Report<'a> {
         };
         // Below the operation for inline schemas; from the document's root, through the
         // `$ref` target, otherwise.
-        let anchors = |path: &str| match new.properties.get(path).and_then(|p| p.pointer.as_ref()) {
+        let anchors = |path: &str| match new.property(path).and_then(|p| p.pointer.as_ref()) {
             Some(pointer) => pointer_anchors(pointer),
             None => {
                 let mut anchors = response_anchors(status);
@@ -169,12 +169,15 @@ impl<'a> Report<'a> {
                 anchors
             }
         };
+        // Each property recorded in OLD, then each recorded only in NEW (a schema OLD
+        // shares and NEW spells out again): found in the other through shared schemas.
+        let mut compared = HashSet::new();
         for (path, old_property) in &old.properties {
             let what = name(path);
             let at = anchors(path);
-            let Some(new_property) = new.properties.get(path) else {
+            let Some(new_property) = new.property(path) else {
                 let parent_kept = (old_property.parent.as_ref())
-                    .is_none_or(|parent| new.properties.contains_key(parent));
+                    .is_none_or(|parent| new.property(parent).is_some());
                 if parent_kept {
                     // Gone from NEW: point at the parent that is still there.
                     let at = old_property.parent.as_deref().map_or(at, anchors);
@@ -182,41 +185,25 @@ impl<'a> Report<'a> {
                 }
                 continue;
             };
-            let subject = Subject::Property;
-            self.type_change(subject, &what, &at, &old_property.ty, &new_property.ty);
-            match (old_property.required, new_property.required) {
-                (true, false) => {
-                    let message = format!("{what} became optional");
-                    self.push(Rule::PropertyBecameOptional, message, &at);
-                }
-                (false, true) => {
-                    let message = format!("{what} became required");
-                    self.push(Rule::PropertyBecameRequired, message, &at);
-                }
-                _ => {}
-            }
-            let (old_values, new_values) = (&old_property.values, &new_property.values);
-            self.values(
-                subject,
-                &what,
-                &at,
-                old_values,
-                new_values,
-                NEW_RESPONSE_VALUE_NOTE,
-            );
-            self.example(
-                &format!("{what} example"),
-                &at,
-                old_property.example.as_ref(),
-                new_property.example.as_ref(),
-            );
+            self.property(&what, &at, (old_property, new_property), &mut compared);
         }
-        for (path, property) in &new.properties {
-            let parent_existed =
-                (property.parent.as_ref()).is_none_or(|parent| old.properties.contains_key(parent));
-            if !old.properties.contains_key(path) && parent_existed {
-                let message = format!("{} added ({})", name(path), property.ty);
-                self.push(Rule::PropertyAdded, message, &anchors(path));
+        for (path, new_property) in &new.properties {
+            if old.properties.contains_key(path) {
+                continue;
+            }
+            match old.property(path) {
+                Some(old_property) => {
+                    let pair = (old_property, new_property);
+                    self.property(&name(path), &anchors(path), pair, &mut compared);
+                }
+                None => {
+                    let parent_existed = (new_property.parent.as_ref())
+                        .is_none_or(|parent| old.property(parent).is_some());
+                    if parent_existed {
+                        let message = format!("{} added ({})", name(path), new_property.ty);
+                        self.push(Rule::PropertyAdded, message, &anchors(path));
+                    }
+                }
             }
         }
         let names: BTreeSet<&String> = old.examples.keys().chain(new.examples.keys()).collect();
@@ -230,6 +217,56 @@ impl<'a> Report<'a> {
                 new.examples.get(example),
             );
         }
+    }
+
+    /// Compares one property found in both versions. A pair of schemas reached through
+    /// `$ref`s that was `compared` at another use has its own facts (type, documented
+    /// values, example) compared once, so a large schema used many times is compared once.
+    fn property<'p>(
+        &mut self,
+        what: &str,
+        at: &[Anchor],
+        (old, new): (&'p Property, &'p Property),
+        compared: &mut HashSet<(&'p str, &'p str)>,
+    ) {
+        let first_use = match (old.target.as_deref(), new.target.as_deref()) {
+            (Some(old_target), Some(new_target)) => compared.insert((old_target, new_target)),
+            _ => true,
+        };
+        if first_use {
+            self.own_facts(what, at, old, new);
+        }
+        match (old.required, new.required) {
+            (true, false) => {
+                let message = format!("{what} became optional");
+                self.push(Rule::PropertyBecameOptional, message, at);
+            }
+            (false, true) => {
+                let message = format!("{what} became required");
+                self.push(Rule::PropertyBecameRequired, message, at);
+            }
+            _ => {}
+        }
+    }
+
+    /// Compares what a property's schema says of itself: type, documented values, example.
+    fn own_facts(&mut self, what: &str, at: &[Anchor], old: &Property, new: &Property) {
+        let subject = Subject::Property;
+        self.type_change(subject, what, at, &old.ty, &new.ty);
+        self.values(
+            subject,
+            what,
+            at,
+            &old.values,
+            &new.values,
+            NEW_RESPONSE_VALUE_NOTE,
+        );
+        self.example(
+            &format!("{what} example"),
+            at,
+            old.example.as_deref(),
+            new.example.as_deref(),
+        );
     }
 
     fn type_change(&mut self, subject: Subject, what: &str, at: &[Anchor], old: &str, new: &str) {

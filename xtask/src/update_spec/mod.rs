@@ -20,6 +20,7 @@
 mod extract;
 mod fetch;
 mod report;
+mod staged;
 #[cfg(test)]
 mod tests;
 
@@ -32,9 +33,10 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use crate::regenerate::{self, GENERATED};
-use crate::{spec, spec_diff, surface};
+use crate::{provenance, spec, spec_diff, surface};
 use extract::{Moved, extract};
 use report::Update;
+use staged::Staged;
 
 /// Where the entry for an update goes, relative to the workspace root.
 const CHANGELOG: &str = "CHANGELOG.md";
@@ -141,16 +143,13 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     let patches = std::fs::read_to_string(&patches_path)
         .with_context(|| format!("cannot read {}", patches_path.display()))?;
     let new_patches = follow_moves(&patches, &extracted.moved);
-    let fresh = generate(&new_text, &new_patches)?;
-    let generated_path = root.join(GENERATED);
-    let current = match std::fs::read_to_string(&generated_path) {
-        Ok(text) => text,
-        Err(error) if error.kind() == std::io::ErrorKind::NotFound => String::new(),
-        Err(error) => {
-            return Err(error).with_context(|| format!("cannot read {}", generated_path.display()));
-        }
-    };
-    let surface = surface::changes(&current, &fresh).map_err(|error| format!("{error:#}"));
+    let regenerated = regenerate_staged(root, &new_text, &new_patches)?;
+    let (current, fresh) = regenerated
+        .iter()
+        .find(|output| output.file == GENERATED)
+        .map(|output| (output.current.as_str(), output.fresh.as_str()))
+        .context("regenerate has no generated module")?;
+    let surface = surface::changes(current, fresh).map_err(|error| format!("{error:#}"));
     let changes = spec_diff::diff(&vendored, &extracted.document);
     let (old_sha256, new_sha256) = (sha256_hex(&vendored_text), sha256_hex(&new_text));
     let (old_version, new_version) = (info_version(&vendored), info_version(&extracted.document));
@@ -168,26 +167,31 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
         .with_context(|| format!("cannot read {}", changelog_path.display()))?;
     let changelog = update.changelog_with_entry(&changelog)?;
 
-    // Every step succeeded: now write.
-    let mut written = vec![UPSTREAM.to_owned()];
-    write(&vendored_path, &new_text)?;
+    // Every step succeeded: stage every file (the PR body too), then move them into place.
+    let mut files = vec![(vendored_path, new_text)];
     if new_patches != patches {
-        write(&patches_path, &new_patches)?;
-        written.push(spec::PATCHES.to_owned());
+        files.push((patches_path, new_patches));
     }
-    if fresh != current {
-        write(&generated_path, &fresh)?;
-        written.push(GENERATED.to_owned());
+    for output in regenerated {
+        if output.fresh != output.current {
+            files.push((root.join(output.file), output.fresh));
+        }
     }
-    // The provenance (the spec's and patches' SHA-256) follows the files just written.
-    regenerate::run_in(root, regenerate::Mode::Write)?;
-    write(&changelog_path, &changelog)?;
-    written.push(CHANGELOG.to_owned());
+    files.push((changelog_path, changelog));
     if let Some(pr_body) = &options.pr_body {
-        write(pr_body, &update.pr_body())?;
-        written.push(pr_body.display().to_string());
+        files.push((pr_body.clone(), update.pr_body()));
     }
+    let written = Staged::write(files)?.commit()?;
     crate::print_out(&update.summary());
+    let written: Vec<String> = written
+        .iter()
+        .map(|path| {
+            path.strip_prefix(root)
+                .unwrap_or(path)
+                .display()
+                .to_string()
+        })
+        .collect();
     crate::say(&format!("wrote {}", written.join(", ")));
     Ok(update.is_breaking())
 }
@@ -201,15 +205,40 @@ fn load_upstream(text: &str, source: &str) -> Result<Value> {
     Ok(document)
 }
 
-/// The generated module for a vendored spec and patches given as text, generated the way
-/// `cargo xtask regenerate` does, from a staging copy of `spec/`.
-fn generate(spec_text: &str, patches: &str) -> Result<String> {
+/// What `cargo xtask regenerate` would write (the generated module and its provenance)
+/// for a vendored spec and patches given as text, from a staging copy of the files it
+/// reads under `root`; each output's `current` is `root`'s.
+fn regenerate_staged(
+    root: &Path,
+    spec_text: &str,
+    patches: &str,
+) -> Result<Vec<regenerate::Output>> {
     let staging = tempfile::tempdir().context("cannot create a staging directory")?;
-    std::fs::create_dir(staging.path().join("spec"))
+    let copy = |file: &str| -> Result<()> {
+        let to = staging.path().join(file);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        match std::fs::copy(root.join(file), &to) {
+            Ok(_) => Ok(()),
+            Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(error) => Err(error).with_context(|| format!("cannot copy {file} to stage it")),
+        }
+    };
+    for file in [
+        "Cargo.lock",
+        GENERATED,
+        provenance::MODULE,
+        provenance::MANIFEST,
+    ] {
+        copy(file)?;
+    }
+    std::fs::create_dir_all(staging.path().join("spec"))
         .context("cannot create the staging spec/ directory")?;
     write(&staging.path().join(UPSTREAM), spec_text)?;
     write(&staging.path().join(spec::PATCHES), patches)?;
-    regenerate::generate(staging.path())
+    regenerate::outputs(staging.path())
         .context("the new upstream document cannot be regenerated with spec/patches.yaml")
 }
 

@@ -6,7 +6,9 @@
 //! component), and two made-up operations of other tags with components of their own, one
 //! shared with ours. Each drift is that document with one change made in code below.
 
-use std::path::Path;
+mod fuzz;
+
+use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
 use keyapi_tiktok_spec::{UPSTREAM, VIDEO_RANKING};
@@ -257,7 +259,7 @@ fn a_new_required_parameter_is_breaking() {
     });
     let checkout = assert_drift(&upstream, 1, &[(BREAKING, "required-parameter-added")]);
     let body = checkout.pr_body().unwrap();
-    assert!(body.contains("parameter seller\\_id added"), "{body}");
+    assert!(body.contains("parameter `seller_id` added"), "{body}");
     assert!(
         body.contains("| `keyapi-tiktok-openapi` | minor |")
             && body.contains(
@@ -347,7 +349,7 @@ fn a_renamed_path_is_followed_by_operation_id_and_the_patches_follow_it() {
     assert!(checkout.read(CHANGELOG).contains(&moved));
     assert!(checkout.pr_body().unwrap().contains(&moved));
     let patches = checkout.read(spec::PATCHES);
-    assert!(patches.contains("/paths/~1v2~1tiktok~1video~1ranking/get/responses/400"));
+    assert!(patches.contains("/paths/~1v2~1tiktok~1video~1ranking/get/responses/200"));
     assert!(!patches.contains("~1v1~1tiktok~1video~1ranking~1analytics"));
     assert!(checkout.read(GENERATED).contains(NEW_PATH));
     // Run again before `WRAPPED` follows: the vendored copy is found, nothing to do.
@@ -375,7 +377,7 @@ fn a_patch_that_no_longer_applies_exits_2_naming_it_and_writes_nothing() {
     let error = update(checkout.root(), &options).unwrap_err();
     let message = format!("{error:#}");
     assert!(message.contains("patch #5 no longer applies"), "{message}");
-    assert!(message.contains("The five error bodies"), "{message}");
+    assert!(message.contains("The error bodies are"), "{message}");
     assert_eq!(exit_status(checkout.root(), &options), 2);
     assert_eq!(checkout.files(), before);
     assert!(checkout.pr_body().is_none());
@@ -465,4 +467,160 @@ fn the_upstream_drift_workflow_runs_a_valid_update_spec_command_line() {
         pin.len() == 40 && pin.bytes().all(|byte| byte.is_ascii_hexdigit()),
         "create-pull-request is pinned to a full commit SHA, not {pin}"
     );
+}
+
+/// update-spec on `upstream` with `pr_body` as `--pr-body`: its result, for the message.
+fn update_with(checkout: &Checkout, upstream: &Value, pr_body: Option<PathBuf>) -> Result<bool> {
+    let source = checkout.root().join("upstream.fresh.json");
+    std::fs::write(&source, upstream.to_string()).unwrap();
+    let options = Options {
+        source: source.to_string_lossy().into_owned(),
+        pr_body,
+    };
+    update(checkout.root(), &options)
+}
+
+/// The 200 body, the ranking item and one of its fields, each moved into components
+/// (the item and the field nested below the body, the body shared with another
+/// operation), as upstream may refactor at any time: vendored with what they reference,
+/// and the same code as before.
+#[test]
+fn schemas_moved_into_components_are_vendored_and_generate_the_same_code() {
+    let checkout = Checkout::at_fixture();
+    let generated = checkout.read(GENERATED);
+    let upstream = drifted(|upstream| {
+        let body_at = format!("{OURS}/responses/200/content/application~1json/schema");
+        let video_id = item_properties(upstream).insert(
+            "video_id".into(),
+            json!({ "$ref": "#/components/schemas/VideoId" }),
+        );
+        let items_at = format!("{body_at}/properties/data/items");
+        let item = std::mem::replace(
+            at(upstream, &items_at),
+            json!({ "$ref": "#/components/schemas/Item" }),
+        );
+        let body = std::mem::replace(
+            at(upstream, &body_at),
+            json!({ "$ref": "#/components/schemas/Ranking" }),
+        );
+        let schemas = at(upstream, "/components/schemas").as_object_mut().unwrap();
+        schemas.insert("VideoId".into(), video_id.unwrap());
+        schemas.insert("Item".into(), item);
+        schemas.insert("Ranking".into(), body);
+        let shop =
+            "/paths/~1v1~1tiktok~1shop~1detail/get/responses/200/content/application~1json/schema";
+        *at(upstream, shop) = json!({ "$ref": "#/components/schemas/Ranking" });
+    });
+    assert_eq!(checkout.run_json(&upstream), 0);
+    assert_eq!(checkout.read(GENERATED), generated, "the same code");
+    let vendored = keyapi_tiktok_spec::parse_document(&checkout.read(UPSTREAM)).unwrap();
+    let schemas = vendored["components"]["schemas"].as_object().unwrap();
+    let names: Vec<&String> = schemas.keys().collect();
+    assert_eq!(
+        names,
+        ["Item", "Ranking", "VideoId"],
+        "vendored with what they reference"
+    );
+    assert!(regenerate::run_in(checkout.root(), regenerate::Mode::Check).unwrap());
+}
+
+#[test]
+fn external_dangling_and_cyclic_references_exit_2_naming_the_pointer() {
+    let field = format!("{ITEM}/video_id/$ref");
+    for (reference, why) in [
+        (
+            "other.yaml#/components/schemas/VideoId",
+            "external reference",
+        ),
+        ("#/components/schemas/Nowhere", "points to nothing"),
+        ("#/components/schemas/Loop", "refers to itself"),
+        ("#", "refers to itself"),
+    ] {
+        let checkout = Checkout::at_fixture();
+        let before = checkout.files();
+        let upstream = drifted(|upstream| {
+            item_properties(upstream)["video_id"] = json!({ "$ref": reference });
+            at(upstream, "/components/schemas")["Loop"] = json!({ "type": "object", "properties": { "next": { "$ref": "#/components/schemas/Loop" } } });
+        });
+        let message = format!("{:#}", update_with(&checkout, &upstream, None).unwrap_err());
+        assert!(message.contains(why), "{reference}: {message}");
+        assert!(
+            message.contains(&format!("{reference:?}")),
+            "{reference}: {message}"
+        );
+        if reference.starts_with("other") || reference.ends_with("Nowhere") {
+            assert!(
+                message.contains(&field),
+                "{reference} names where it sits: {message}"
+            );
+        }
+        assert_eq!(checkout.run_json(&upstream), 2, "{reference}");
+        assert_eq!(checkout.files(), before, "{reference}: nothing written");
+    }
+}
+
+/// The PR body is written with everything else or not at all: when it cannot be written,
+/// nothing is, so a retry does the whole update.
+#[test]
+fn a_pr_body_that_cannot_be_written_leaves_the_tree_as_it_was() {
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    let upstream = drifted(|upstream| {
+        item_properties(upstream).insert("share_url".to_owned(), json!({ "type": "string" }));
+    });
+    let unwritable = checkout.root().join("no/such/directory/pr-body.md");
+    let error = update_with(&checkout, &upstream, Some(unwritable)).unwrap_err();
+    assert!(
+        format!("{error:#}").contains("no/such/directory"),
+        "{error:#}"
+    );
+    assert_eq!(checkout.files(), before, "nothing written");
+    let leftovers: Vec<_> = std::fs::read_dir(checkout.root().join("spec"))
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .collect();
+    assert_eq!(leftovers.len(), 2, "no staging files left: {leftovers:?}");
+    assert_eq!(checkout.run_json(&upstream), 0, "the retry updates");
+    assert!(checkout.pr_body().unwrap().contains("share_url"));
+}
+
+/// Patch 5 says "every error response uses ErrorEnvelope": upstream dropping one status
+/// is a breaking change to review, not a patch to rewrite, and a new one is typed too.
+#[test]
+fn error_statuses_dropped_or_added_upstream_keep_using_the_error_envelope() {
+    let without_402 = drifted(|upstream| {
+        at(upstream, &format!("{OURS}/responses"))
+            .as_object_mut()
+            .unwrap()
+            .remove("402");
+    });
+    let checkout = assert_drift(&without_402, 1, &[(BREAKING, "response-removed")]);
+    assert!(!checkout.read(GENERATED).contains("402u16"));
+    let with_404 = drifted(|upstream| {
+        let error = at(upstream, &format!("{OURS}/responses/400")).clone();
+        at(upstream, &format!("{OURS}/responses"))["404"] = error;
+    });
+    let checkout = assert_drift(&with_404, 0, &[(ADDITIVE, "response-added")]);
+    let generated = checkout.read(GENERATED);
+    assert!(generated.contains("404u16 =>"), "{generated}");
+}
+
+/// Upstream's text reaches the PR body and CHANGELOG in code spans: an `@` mentions no
+/// one, and a field name is written as it is, so a search finds it.
+#[test]
+fn upstream_text_in_the_reports_mentions_no_one_and_stays_searchable() {
+    let upstream = drifted(|upstream| {
+        upstream["info"]["version"] = json!("2.0 by @octocat and @org/team`s `x`");
+        item_properties(upstream).insert("share_url".to_owned(), json!({ "type": "string" }));
+    });
+    let checkout = assert_drift(&upstream, 0, &[(ADDITIVE, "property-added")]);
+    for (name, text) in [
+        ("PR body", checkout.pr_body().unwrap()),
+        ("CHANGELOG", checkout.read(CHANGELOG)),
+    ] {
+        assert!(text.contains("`@octocat`"), "{name}:\n{text}");
+        assert!(text.contains("``@org/team`s``"), "{name}:\n{text}");
+        assert!(!text.contains(" @"), "{name} has a bare mention:\n{text}");
+        assert!(text.contains("`data[].share_url`"), "{name}:\n{text}");
+    }
 }

@@ -471,7 +471,7 @@ fn spec_diff_reads_the_documented_values_spec_coverage_reads() {
     );
     let coverage = &schema["properties"]["data"]["items"]["properties"]["sales_flag"];
     assert_eq!(
-        sales_flag.values,
+        *sales_flag.values,
         keyapi_tiktok_spec::schema_values(&document, coverage)
     );
     assert_eq!(sales_flag.values.len(), 3);
@@ -500,5 +500,109 @@ fn each_kind_of_change_has_its_rule_id() {
     assert_eq!(
         ids("total_video_sale_cnt: 5508", "total_video_sale_cnt: 5509"),
         ["example-changed"]
+    );
+}
+
+/// A document whose 200 body is the first of `depth` schemas, each with two properties
+/// pointing at the next, the last one a `leaf` type: 2^depth property paths, `3 * depth`
+/// schema uses.
+fn chain(depth: usize, leaf: &str) -> Value {
+    let mut schemas = serde_json::Map::new();
+    for level in 0..depth {
+        let next = serde_json::json!({ "$ref": format!("#/components/schemas/S{}", level + 1) });
+        schemas.insert(
+            format!("S{level}"),
+            serde_json::json!({ "type": "object", "properties": { "a": next, "b": next } }),
+        );
+    }
+    schemas.insert(format!("S{depth}"), serde_json::json!({ "type": leaf }));
+    serde_json::json!({
+        "openapi": "3.0.1",
+        "info": { "title": "t", "version": "1" },
+        "paths": { "/chain": { "get": { "responses": { "200": {
+            "description": "ok",
+            "content": { "application/json": { "schema": { "$ref": "#/components/schemas/S0" } } },
+        } } } } },
+        "components": { "schemas": schemas },
+    })
+}
+
+/// The walk records each schema reached through a `$ref` once, with its properties: a
+/// later use records the property itself, not its subtree again.
+#[test]
+fn a_schema_reached_many_times_is_walked_once() {
+    let document = chain(12, "string");
+    let properties = &operations(&document)["GET /chain"].responses["200"].properties;
+    // The body, then per level `a` (walked) and `b` (the same schema, not walked again).
+    assert!(
+        properties.len() <= 2 * 12 + 1,
+        "{} properties",
+        properties.len()
+    );
+}
+
+/// A chain 40 deep is compared in time linear in the document; a change at its end is
+/// reported once, where the changed schema is first reached, not at each of the 2^40
+/// paths that lead there.
+#[test]
+fn a_deep_chain_of_shared_schemas_is_compared_once_per_schema() {
+    let old = chain(40, "string");
+    assert!(diff(&old, &old).is_empty());
+    let changes: Vec<String> = diff(&old, &chain(40, "integer"))
+        .iter()
+        .map(ToString::to_string)
+        .collect();
+    let path = vec!["a"; 39].join(".");
+    let changed = |last: &str| {
+        format!(
+            "BREAKING  GET /chain: response 200 property {path}.{last} type changed from \
+             string to integer"
+        )
+    };
+    assert_eq!(changes, [changed("a")]);
+}
+
+/// The same schema inline in two places or shared through one component is the same
+/// document to a client; a change to the shared schema is a change in both places.
+#[test]
+fn a_schema_shared_through_a_component_compares_equal_to_its_inline_copies() {
+    let document = |shared: bool, id_type: &str| -> Value {
+        let video =
+            serde_json::json!({ "type": "object", "properties": { "id": { "type": id_type } } });
+        let (first, second, components) = if shared {
+            let reference = serde_json::json!({ "$ref": "#/components/schemas/Video" });
+            (
+                reference.clone(),
+                reference,
+                serde_json::json!({ "schemas": { "Video": video } }),
+            )
+        } else {
+            (video.clone(), video, serde_json::json!({}))
+        };
+        serde_json::json!({
+            "openapi": "3.0.1",
+            "info": { "title": "t", "version": "1" },
+            "paths": { "/pair": { "get": { "responses": { "200": {
+                "description": "ok",
+                "content": { "application/json": { "schema": {
+                    "type": "object",
+                    "properties": { "first": first, "second": second },
+                } } },
+            } } } } },
+            "components": components,
+        })
+    };
+    assert!(diff(&document(false, "string"), &document(true, "string")).is_empty());
+    assert!(diff(&document(true, "string"), &document(false, "string")).is_empty());
+    let changes: Vec<String> = diff(&document(false, "string"), &document(true, "integer"))
+        .iter()
+        .map(|change| change.message.clone())
+        .collect();
+    assert_eq!(
+        changes,
+        [
+            "response 200 property first.id type changed from string to integer",
+            "response 200 property second.id type changed from string to integer",
+        ]
     );
 }
