@@ -329,9 +329,17 @@ async fn the_top_100_over_30_periods_stays_under_a_mebibyte() {
     assert!(run.stdout.len() < 1024 * 1024, "{} bytes", run.stdout.len());
 }
 
-/// The browser: Debian's `chromium` (or `chromium-browser`) on the PATH.
+/// The browser: Debian's `chromium` on the PATH, else another build of it (`chromium-browser`,
+/// Google Chrome, which GitHub's runners carry).
 fn chromium() -> Option<&'static str> {
-    ["chromium", "chromium-browser"].into_iter().find(|name| {
+    [
+        "chromium",
+        "chromium-browser",
+        "google-chrome",
+        "google-chrome-stable",
+    ]
+    .into_iter()
+    .find(|name| {
         std::process::Command::new(name)
             .arg("--version")
             .stdout(Stdio::null())
