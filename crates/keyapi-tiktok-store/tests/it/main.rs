@@ -3,5 +3,6 @@
 
 mod bad_files;
 mod common;
+mod one_version;
 mod queries;
 mod sync;
