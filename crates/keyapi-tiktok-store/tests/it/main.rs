@@ -3,6 +3,7 @@
 
 mod bad_files;
 mod common;
+mod model;
 mod one_version;
 mod queries;
 mod sync;
