@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use jiff::Timestamp;
 use jiff::civil::{Date, date};
 use keyapi_tiktok::{Client, Period, RankField, RetryPolicy};
-use keyapi_tiktok_store::{RankingKey, Store, SyncError, SyncOptions, SyncPlan};
+use keyapi_tiktok_store::{RankingKey, Store, StoreError, SyncError, SyncOptions, SyncPlan};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -470,8 +470,20 @@ impl Runner {
         }
         let client = client.build().unwrap();
         let options = SyncOptions::new().now(self.now).concurrency(concurrency);
+        // Refused while a dropped run's writer still holds the lock (should the wait
+        // below not see it), the sync is tried again: a refusal sends nothing.
+        let sync = async {
+            loop {
+                match store.sync(&client, &plan, options.clone()).await {
+                    Err(SyncError::Store(StoreError::Locked { .. })) => {
+                        tokio::time::sleep(std::time::Duration::from_millis(1)).await;
+                    }
+                    result => return result,
+                }
+            }
+        };
         let result = tokio::select! {
-            result = store.sync(&client, &plan, options) => Some(result),
+            result = sync => Some(result),
             () = dropped.notified() => None,
         };
         wait_for_writer(path).await;
