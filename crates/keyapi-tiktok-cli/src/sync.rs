@@ -213,7 +213,7 @@ fn print_plan(status: &PlanStatus) -> io::Result<()> {
                 )
             }
             Action::Refresh => format!(
-                "fetch again (stored before it settled, or empty), up to {} pages",
+                "fetch again from page 1 (stored before it settled), up to {} pages",
                 planned.max_pages
             ),
         };

@@ -26,9 +26,13 @@
 //!
 //! # Sync
 //!
-//! [`Store::sync`] is idempotent: a ranking stored complete and settled
-//! ([`keyapi_tiktok::VideoRankingQuery::is_settled`]) is never fetched again; a partial
-//! one resumes at its first missing page; one stored before it settled is fetched again.
+//! [`Store::sync`] is idempotent, and a ranking's stored entries always come from one fetch
+//! of one version of it: a ranking stored after it settled
+//! ([`keyapi_tiktok::VideoRankingQuery::is_settled`]) holding every page the plan needs, or
+//! the whole ranking (empty included), is never fetched again; one cut short after it
+//! settled resumes at its first missing page (checked against the stored page before it);
+//! one with any page stored before it settled is fetched again from page 1, replacing
+//! everything stored of it. The crate README states each rule.
 //! Rankings run side by side under the client's one concurrency
 //! ([`max_in_flight`](keyapi_tiktok::ClientBuilder::max_in_flight)), rate limit and
 //! credit budget. Each page's rows are committed with its ranking's progress in one

@@ -127,6 +127,29 @@ impl Store {
             .map_err(StoreError::sqlite("read", &self.path))
     }
 
+    /// The video ids stored at the ranks of page `page` of the ranking with this id, in
+    /// rank order: what a resumed fetch checks its first page against.
+    pub(crate) fn page_video_ids(
+        &self,
+        ranking: i64,
+        page: u32,
+    ) -> Result<Vec<String>, StoreError> {
+        let size = i64::from(keyapi_tiktok::MAX_PAGE_SIZE);
+        let first = i64::from(page.saturating_sub(1)) * size + 1;
+        let mut statement = self
+            .connection
+            .prepare_cached(
+                "SELECT video_id FROM entries WHERE ranking = ?1 AND rank BETWEEN ?2 AND ?3 ORDER BY rank",
+            )
+            .map_err(StoreError::sqlite("read", &self.path))?;
+        statement
+            .query_map(rusqlite::params![ranking, first, first + size - 1], |row| {
+                row.get(0)
+            })
+            .and_then(Iterator::collect)
+            .map_err(StoreError::sqlite("read", &self.path))
+    }
+
     /// Holds the one-writer lock on `PATH-lock` until dropped; fails at once when another
     /// sync holds it.
     pub(crate) fn lock(&self) -> Result<File, StoreError> {
@@ -217,36 +240,41 @@ pub(crate) fn key_params(key: &RankingKey) -> impl rusqlite::Params + '_ {
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "action")]
 pub enum Action {
-    /// Nothing: stored complete (or ended short) and settled.
+    /// Nothing: stored after it settled, holding every page the plan needs or the whole
+    /// ranking (ended short, empty, or at a page repeating the one before).
     Skip,
     /// Fetch it: not stored yet.
     New,
-    /// Fetch its missing pages, from this one on.
+    /// Fetch its missing pages, from this one on: stored after it settled, so the pages
+    /// fetched now are of the same version.
     Resume {
         /// The first page not stored.
         from_page: u32,
     },
-    /// Fetch it again from the first page: stored before it settled, or stored empty.
+    /// Fetch it again from the first page, which replaces everything stored of it: some
+    /// of it was fetched before it settled, so it may have changed since.
     Refresh,
 }
 
 impl Action {
-    /// The rule: a ranking stored complete and settled is never fetched again; a partial
-    /// one (or one stored complete with fewer pages than now needed) resumes at its first
-    /// missing page; one stored before it settled, or stored empty, is fetched again.
+    /// The rule, so that a ranking's entries always come from one fetch of one version:
+    /// a ranking with any page fetched before it settled is fetched again whole; one
+    /// stored after it settled is never fetched again when it holds every page the plan
+    /// needs or the whole ranking, and else resumes at its first missing page.
     fn decide(stored: Option<&StoredRanking>, needed_pages: u32) -> Action {
         let Some(stored) = stored else {
             return Action::New;
         };
+        if !stored.settled {
+            return Action::Refresh;
+        }
         let pages = u32::try_from(stored.pages).unwrap_or(u32::MAX);
-        let resume = Action::Resume {
-            from_page: pages.saturating_add(1),
-        };
         match stored.state {
-            RankingState::Partial => resume,
-            _ if !stored.settled || stored.items == 0 => Action::Refresh,
-            RankingState::Complete if pages < needed_pages => resume,
-            RankingState::Complete | RankingState::EndedShort => Action::Skip,
+            RankingState::EndedShort => Action::Skip,
+            RankingState::Complete | RankingState::Partial if pages >= needed_pages => Action::Skip,
+            RankingState::Complete | RankingState::Partial => Action::Resume {
+                from_page: pages.saturating_add(1),
+            },
         }
     }
 }
@@ -259,7 +287,8 @@ pub enum RankingState {
     Partial,
     /// Every page the plan's limit asked for is stored.
     Complete,
-    /// The ranking ended (a short or empty page) before the limit: all of it is stored.
+    /// The ranking ended before the limit (a short or empty page, or a page repeating the
+    /// one before it: upstream ignoring `page_num`): all upstream serves of it is stored.
     EndedShort,
 }
 
@@ -298,7 +327,7 @@ pub struct StoredRanking {
     pub credits: i64,
     /// When its last page was stored (RFC 3339, UTC).
     pub fetched_at: String,
-    /// Whether it had settled (could no longer change) when its last page was stored.
+    /// Whether every page stored was fetched after it settled (could no longer change).
     pub settled: bool,
 }
 
@@ -326,7 +355,7 @@ pub struct PlanStatus {
     pub rankings: Vec<PlannedRanking>,
     /// Rankings a sync fetches (new, resumed or refreshed).
     pub to_fetch: usize,
-    /// Rankings already complete and settled (skipped).
+    /// Rankings stored whole (for this plan) after they settled: skipped.
     pub complete: usize,
     /// The most credits the sync can cost: every page it may request, retries of charged
     /// failures aside (those are rare; the client's budget bounds them too).

@@ -232,19 +232,27 @@ impl Store {
         )?;
         let usage_before = client.usage();
 
-        let to_fetch: Vec<PlannedRanking> = status
-            .rankings
-            .into_iter()
-            .filter(|planned| planned.action != Action::Skip)
-            .collect();
+        // A resumed ranking's first new page is checked against the stored page before it.
+        let mut to_fetch = Vec::with_capacity(status.to_fetch);
+        for planned in status.rankings {
+            let after = match (&planned.action, &planned.stored) {
+                (Action::Skip, _) => continue,
+                (Action::Resume { from_page }, Some(stored)) => {
+                    self.page_video_ids(stored.id, from_page.saturating_sub(1))?
+                }
+                _ => Vec::new(),
+            };
+            to_fetch.push((planned, after));
+        }
         let needed = plan.pages_per_ranking();
         let stopping = AtomicBool::new(false);
         let results: Vec<(RankingKey, Fetched)> = futures::stream::iter(to_fetch)
-            .map(|planned| {
+            .map(|(planned, after)| {
                 let (stopping, options, pages) = (&stopping, &options, writer.sender());
                 async move {
                     let fetched =
-                        fetch_ranking(client, &planned, needed, options, pages, stopping).await;
+                        fetch_ranking(client, &planned, after, needed, options, pages, stopping)
+                            .await;
                     (planned.key, fetched)
                 }
             })
@@ -273,10 +281,10 @@ impl Store {
         };
         let mut first_error = None;
         for (key, fetched) in results {
-            if tally.done.contains(&key) {
-                continue;
+            // A repeated page fails its ranking and also ends it (stored whole).
+            if !tally.done.contains(&key) {
+                report.rankings_partial += 1;
             }
-            report.rankings_partial += 1;
             if let Fetched::Failed(error) = fetched {
                 report.rankings_failed += 1;
                 first_error.get_or_insert(error);
@@ -341,10 +349,12 @@ impl Store {
     }
 }
 
-/// Streams one ranking's missing pages into the writer, in page order.
+/// Streams one ranking's missing pages into the writer, in page order; a resumed one's
+/// first page is checked against `after`, the video ids of the stored page before it.
 async fn fetch_ranking(
     client: &Client,
     planned: &PlannedRanking,
+    after: Vec<String>,
     needed: u32,
     options: &SyncOptions,
     pages: mpsc::Sender<PageWrite>,
@@ -365,20 +375,25 @@ async fn fetch_ranking(
         .video_ranking(query)
         .limit(wanted)
         .concurrency(options.concurrency)
+        .after_page(after)
         .pages();
     while let Some(page) = stream.next().await {
         match page {
             Ok(page) => {
-                let write = PageWrite {
-                    key: planned.key.clone(),
-                    needed_pages: needed,
-                    page,
-                };
+                let write = PageWrite::page(planned.key.clone(), needed, page);
                 if pages.send(write).await.is_err() {
                     return Fetched::WriterGone;
                 }
             }
             Err(error) => {
+                if let Error::RepeatedPage { page, .. } = error {
+                    // Upstream ignores page_num from here on: the ranking ends, recorded
+                    // so that a rerun pays nothing more for it.
+                    let write = PageWrite::repeated(planned.key.clone(), needed, page);
+                    if pages.send(write).await.is_err() {
+                        return Fetched::WriterGone;
+                    }
+                }
                 if stops_the_run(&error) {
                     stopping.store(true, Ordering::Relaxed);
                 }

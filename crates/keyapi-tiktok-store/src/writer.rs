@@ -32,7 +32,38 @@ pub(crate) struct PageWrite {
     pub(crate) key: RankingKey,
     /// The pages the plan needs of this ranking: the page with this number completes it.
     pub(crate) needed_pages: u32,
-    pub(crate) page: Page,
+    /// The page number. Page 1 starts a fetch: it replaces everything stored of the ranking.
+    pub(crate) number: u32,
+    /// Its videos, in rank order.
+    pub(crate) items: Vec<RankedVideo>,
+    /// Whether the ranking ends with this page (a short or empty page, or one repeating
+    /// the page before it, stored without its videos).
+    pub(crate) last: bool,
+}
+
+impl PageWrite {
+    /// A page received.
+    pub(crate) fn page(key: RankingKey, needed_pages: u32, page: Page) -> PageWrite {
+        PageWrite {
+            key,
+            needed_pages,
+            number: page.page,
+            last: page.is_last(),
+            items: page.items,
+        }
+    }
+
+    /// Page `number`, which repeated the page before it (upstream ignoring `page_num`): it
+    /// ends the ranking, as an empty page would, so a rerun does not pay for it again.
+    pub(crate) fn repeated(key: RankingKey, needed_pages: u32, number: u32) -> PageWrite {
+        PageWrite {
+            key,
+            needed_pages,
+            number,
+            items: Vec::new(),
+            last: true,
+        }
+    }
 }
 
 /// What the writer stored.
@@ -143,11 +174,11 @@ impl State {
             let (states, failure) = self.commit_all(&batch);
             for (write, state) in batch.drain(..).zip(states) {
                 tally.pages += 1;
-                tally.items += write.page.items.len() as u64;
+                tally.items += write.items.len() as u64;
                 self.emit(SyncEvent::PageStored {
                     ranking: write.key.clone(),
-                    page: write.page.page,
-                    items: write.page.items.len(),
+                    page: write.number,
+                    items: write.items.len(),
                 });
                 if state != RankingState::Partial {
                     self.emit(SyncEvent::RankingStored {
@@ -244,8 +275,13 @@ fn ranking_id(transaction: &Transaction<'_>, key: &RankingKey) -> rusqlite::Resu
     Ok(transaction.last_insert_rowid())
 }
 
-/// Replaces the page's ranks with its videos and updates the ranking's progress; the state
-/// the page leaves the ranking in.
+/// Stores the page's videos at its ranks and updates the ranking's progress; the state the
+/// page leaves the ranking in.
+///
+/// Page 1 starts a fetch, so it replaces everything stored of the ranking: a refresh never
+/// leaves an older fetch's later pages beside the new ones, even when cut short or asking
+/// fewer pages. A later page replaces its own ranks, and a last page every rank after it.
+/// `settled` stays true only while every page stored was fetched after the ranking settled.
 fn store_page(
     transaction: &Transaction<'_>,
     id: i64,
@@ -253,12 +289,9 @@ fn store_page(
     settled: bool,
     fetched_at: &str,
 ) -> rusqlite::Result<RankingState> {
-    let page = &write.page;
     let size = i64::from(MAX_PAGE_SIZE);
-    let first_rank = i64::from(page.page.saturating_sub(1)) * size + 1;
-    let short = page.is_last();
-    // A short page ends the ranking: ranks after it (from an earlier, longer fetch) go too.
-    let last_rank = if short {
+    let first_rank = i64::from(write.number.saturating_sub(1)) * size + 1;
+    let last_rank = if write.number == 1 || write.last {
         i64::MAX
     } else {
         first_rank + size - 1
@@ -267,12 +300,12 @@ fn store_page(
         .prepare_cached("DELETE FROM entries WHERE ranking = ?1 AND rank BETWEEN ?2 AND ?3")?
         .execute(params![id, first_rank, last_rank])?;
     let mut insert = transaction.prepare_cached(INSERT_ENTRY)?;
-    for video in &page.items {
+    for video in &write.items {
         insert_entry(&mut insert, id, video)?;
     }
-    let state = if short {
+    let state = if write.last {
         RankingState::EndedShort
-    } else if page.page >= write.needed_pages {
+    } else if write.number >= write.needed_pages {
         RankingState::Complete
     } else {
         RankingState::Partial
@@ -280,14 +313,15 @@ fn store_page(
     transaction
         .prepare_cached(
             "UPDATE rankings SET state = ?1, pages = ?2, items = items - ?3 + ?4,
-                 credits = credits + 1, fetched_at = ?5, settled = ?6
+                 credits = credits + 1, fetched_at = ?5,
+                 settled = ?6 AND (?2 = 1 OR settled)
              WHERE id = ?7",
         )?
         .execute(params![
             state.as_str(),
-            page.page,
+            write.number,
             replaced as i64,
-            page.items.len() as i64,
+            write.items.len() as i64,
             fetched_at,
             settled,
             id
@@ -372,12 +406,10 @@ pub fn __bench_write(
     let writer = Writer::start(path, lock, today, None, MAX_BATCH)?;
     let sender = writer.sender();
     for (key, page) in pages {
-        let write = PageWrite {
-            key,
-            needed_pages,
-            page,
-        };
-        if sender.blocking_send(write).is_err() {
+        if sender
+            .blocking_send(PageWrite::page(key, needed_pages, page))
+            .is_err()
+        {
             break;
         }
     }

@@ -53,6 +53,8 @@ pub struct Ranking {
     query: VideoRankingQuery,
     limit: Option<u64>,
     concurrency: usize,
+    /// The video ids of the page before the query's page, when resuming.
+    previous_ids: Vec<String>,
 }
 
 impl Client {
@@ -63,6 +65,7 @@ impl Client {
             query,
             limit: None,
             concurrency: 1,
+            previous_ids: Vec::new(),
         }
     }
 }
@@ -78,6 +81,26 @@ impl Ranking {
     /// [`Ranking`]; items stay in rank order.
     pub fn concurrency(mut self, pages: usize) -> Self {
         self.concurrency = pages.max(1);
+        self
+    }
+
+    /// Resumes after a page read earlier, whose videos these are: the query's page is then
+    /// checked against them as each later page is checked against the page before it, so
+    /// where upstream ignores `page_num` a resumed stream ends with
+    /// [`Error::RepeatedPage`], as a fresh one does, instead of yielding the earlier page
+    /// again as new ranks.
+    ///
+    /// ```
+    /// # use keyapi_tiktok::*;
+    /// # let client = Client::builder().api_key("k").build()?;
+    /// # let query = VideoRankingQuery::new(jiff::civil::date(2026, 11, 24), "US".parse()?, RankField::Views, Period::Daily);
+    /// let stored_page_2 = vec!["7601397977986501919".to_owned()]; // …its ten video ids
+    /// let rest = client.video_ranking(query.page(3)).limit(30).after_page(stored_page_2);
+    /// assert_eq!(rest.max_pages(), 3); // pages 3 to 5
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn after_page(mut self, video_ids: impl IntoIterator<Item = String>) -> Self {
+        self.previous_ids = video_ids.into_iter().collect();
         self
     }
 
@@ -117,6 +140,7 @@ impl Ranking {
             query,
             limit,
             concurrency,
+            previous_ids,
         } = self;
         // Pages claim budget in rank order, however their cache lookups end.
         let mut turns = Turn::line();
@@ -126,7 +150,8 @@ impl Ranking {
             let turn = turns();
             async move { client.fetch_page(&query, turn).await }
         };
-        Window::new(first, last, concurrency, Progress::new(limit), fetch).boxed()
+        let progress = Progress::new(limit, previous_ids);
+        Window::new(first, last, concurrency, progress, fetch).boxed()
     }
 
     /// The ranking as videos, in rank order; an error ends the stream after it is yielded.
@@ -167,7 +192,7 @@ impl Ranking {
         self.query.validate()?;
         let first = self.query.page_number();
         let last = first.saturating_add(self.max_pages()).saturating_sub(1);
-        let mut progress = Progress::new(self.limit);
+        let mut progress = Progress::new(self.limit, self.previous_ids);
         for number in first..=last {
             if progress.done {
                 break;
@@ -199,12 +224,13 @@ struct Progress {
 }
 
 impl Progress {
-    /// Nothing yielded yet; `limit` items at most.
-    fn new(limit: Option<u64>) -> Progress {
+    /// Nothing yielded yet, after a page with `previous_ids` (none for a fresh stream);
+    /// `limit` items at most.
+    fn new(limit: Option<u64>, previous_ids: Vec<String>) -> Progress {
         Progress {
             remaining: limit,
             done: limit == Some(0),
-            previous_ids: Vec::new(),
+            previous_ids,
         }
     }
 

@@ -4,5 +4,7 @@
 mod bad_files;
 mod common;
 mod datasette;
+mod model;
+mod one_version;
 mod queries;
 mod sync;

@@ -105,7 +105,7 @@ async fn a_longer_limit_fetches_only_the_pages_after_those_stored() {
 }
 
 #[tokio::test]
-async fn a_ranking_that_ends_short_is_complete_and_an_empty_one_is_asked_again() {
+async fn a_ranking_that_ends_short_is_complete_and_an_unsettled_empty_one_is_asked_again() {
     let fake = FakeKeyApi::with_videos(25).await;
     let (_dir, path) = db();
     let report = sync(&path, &fake, &plan("2026-11-20", 100)).await.unwrap();
@@ -124,12 +124,13 @@ async fn a_ranking_that_ends_short_is_complete_and_an_empty_one_is_asked_again()
         0
     );
 
-    // Upstream has nothing for a date (not published, or a gap): never taken as final.
+    // Upstream has nothing for a date that has not settled (not published yet): asked
+    // again until it settles (once settled, it is final: see `one_version`).
     let empty = FakeKeyApi::with_videos(0).await;
     let (_dir, path) = db();
     for _ in 0..2 {
         let charged_before = empty.credits_spent();
-        let report = sync(&path, &empty, &plan("2026-11-20", 100)).await.unwrap();
+        let report = sync(&path, &empty, &plan("2026-11-30", 100)).await.unwrap();
         assert_eq!((report.pages, report.items), (1, 0));
         assert_counted(&report, empty.credits_spent() - charged_before);
     }

@@ -159,7 +159,7 @@ mod tests {
                 Page::from_body(body.to_string().as_bytes(), &query).map(FetchedPage::uncached)
             }
         };
-        let progress = Progress::new(None);
+        let progress = Progress::new(None, Vec::new());
         let pages: Vec<u32> = Window::new(1, last, concurrency, progress, fetch)
             .map_ok(|page| page.page)
             .try_collect()

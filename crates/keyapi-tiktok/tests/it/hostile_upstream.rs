@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use crate::common::raw::{self, Reply};
 use crate::common::{
     builder, envelope, error_envelope, failure, hits, item, mount_any, mount_page, page, query,
-    retrying_client, usage,
+    retrying_client, usage, video_id,
 };
 use futures::StreamExt;
 use keyapi_tiktok::{Page, RankedVideo, RetryPolicy};
@@ -245,6 +245,26 @@ async fn a_server_ignoring_page_num_ends_the_stream_with_an_error() {
     assert_eq!(error.kind(), "repeated_page", "{error}");
     assert!(error.to_string().contains("page_num"), "{error}");
     assert_eq!(hits(&server).await, 2, "no page after the repeated one");
+}
+
+#[tokio::test]
+async fn a_resumed_stream_ends_at_a_page_repeating_the_page_read_before_it() {
+    let server = MockServer::start().await;
+    // Upstream serves page 1 whatever the page asked: resumed at page 2, after page 1.
+    mount_any(&server, page(1, 10), 1).await;
+    let client = builder(&server.uri()).build().expect("client");
+    let after: Vec<String> = (1..=10).map(video_id).collect();
+    let results: Vec<_> = client
+        .video_ranking(query().page(2))
+        .limit(50)
+        .after_page(after)
+        .items()
+        .collect()
+        .await;
+    assert_eq!(results.len(), 1, "no item, only the error");
+    let error = failure(results.into_iter().last().expect("the error"));
+    assert_eq!(error.kind(), "repeated_page", "{error}");
+    assert_eq!(hits(&server).await, 1, "no page after the repeated one");
 }
 
 /// A page refused as a repeat is not cached: were it kept (for good, the ranking being
