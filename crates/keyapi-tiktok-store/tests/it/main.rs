@@ -3,5 +3,7 @@
 
 mod bad_files;
 mod common;
+mod copies;
+mod paths;
 mod queries;
 mod sync;
