@@ -3,6 +3,7 @@
 //! failed (see `keyapi-tiktok --help`).
 
 mod args;
+mod backup;
 mod conformance;
 #[cfg(test)]
 mod docs_drift;
@@ -43,6 +44,7 @@ async fn main() -> ExitCode {
         Command::Sync(args) => sync::run(args).await,
         Command::History(args) => queries::history(args),
         Command::Movers(args) => queries::movers(args),
+        Command::Store(args) => backup::run(args),
         Command::Cache(args) => cache(args).await,
         Command::Completions { shell } => {
             manual::print(&manual::completions(shell)).map_err(Failure::Output)

@@ -63,6 +63,7 @@ fn the_man_page_is_roff_with_a_section_per_subcommand() {
             "keyapi-tiktok-sync",
             "keyapi-tiktok-history",
             "keyapi-tiktok-movers",
+            "keyapi-tiktok-store",
             "keyapi-tiktok-cache",
             "keyapi-tiktok-conformance",
             "keyapi-tiktok-completions",
