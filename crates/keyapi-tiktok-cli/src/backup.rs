@@ -6,8 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Subcommand};
 use keyapi_tiktok_store::Store;
 
+use crate::failure::Failure;
+use crate::logging;
 use crate::store::DbArg;
-use crate::{Failure, logging};
 
 pub(crate) const STORE_AFTER_HELP: &str = "\
 A store is its .sqlite3 file and, while anything has it open, its -wal file, which holds

@@ -12,9 +12,11 @@ use keyapi_tiktok_store::{
     SyncOptions, SyncPlan, SyncReport,
 };
 
-use crate::args::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
+use crate::connect::client_builder;
+use crate::failure::Failure;
+use crate::flags::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
+use crate::logging::{self, progress_bar};
 use crate::store::DbArg;
-use crate::{Failure, client_builder, logging, progress_bar};
 
 pub(crate) const SYNC_AFTER_HELP: &str = "\
 Fetches every ranking of the plan (each date × region × --by × --period; weekly rankings
@@ -122,9 +124,9 @@ struct PlanArgs {
 
 /// `--date`, relative dates counted from the real clock (see [`parse_date`]).
 ///
-/// [`parse_date`]: crate::args::parse_date
+/// [`parse_date`]: crate::flags::parse_date
 fn parse_dates(value: &str) -> Result<DateRange, String> {
-    DateRange::parse(value, Timestamp::now()).map_err(crate::args::date_error)
+    DateRange::parse(value, Timestamp::now()).map_err(crate::flags::date_error)
 }
 
 impl PlanArgs {
