@@ -197,7 +197,7 @@ impl Store {
 /// none yet); refuses a symbolic link to nothing and a file with more than one hard link
 /// (no name can be chosen for it: SQLite would keep a `-wal` file per name).
 fn locate(path: &Path) -> Result<Option<PathBuf>, StoreError> {
-    match std::fs::canonicalize(path) {
+    match canonicalize(path) {
         Ok(real) => {
             #[cfg(unix)]
             {
@@ -224,6 +224,19 @@ fn locate(path: &Path) -> Result<Option<PathBuf>, StoreError> {
         }
         Err(error) => Err(StoreError::io("find", path)(error)),
     }
+}
+
+/// `std::fs::canonicalize`, without the `\\?\` prefix Windows puts before a drive path
+/// (messages would show it, and it names the same file without it).
+fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    let real = std::fs::canonicalize(path)?;
+    #[cfg(windows)]
+    if let Some(drive_path) = real.to_str().and_then(|real| real.strip_prefix(r"\\?\")) {
+        if drive_path.as_bytes().get(1) == Some(&b':') {
+            return Ok(PathBuf::from(drive_path));
+        }
+    }
+    Ok(real)
 }
 
 /// Refuses a directory, a file that is not SQLite, another application's database and a

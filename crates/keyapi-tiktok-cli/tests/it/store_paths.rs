@@ -312,3 +312,27 @@ async fn movers_suggests_a_sync_whose_plan_holds_the_period_and_is_quoted() {
         "{stdout}"
     );
 }
+
+/// A sync folds the WAL back when it ends; with a reader in a read transaction it cannot,
+/// and `-v` says so.
+#[tokio::test]
+async fn a_sync_says_at_v_whether_it_folded_the_wal_back() {
+    let fake = FakeKeyApi::with_videos(25).await;
+    let (_dir, db) = new_store();
+    let run = sync(&db, &fake, &["-v"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("-wal back into the database"),
+        "{}",
+        run.stderr
+    );
+
+    let reader = rusqlite::Connection::open(&db).unwrap();
+    reader
+        .execute_batch("BEGIN; SELECT count(*) FROM rankings;")
+        .unwrap();
+    let run = sync(&db, &fake, &["-v", "--date", "2026-01-07"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stderr.contains("a reader holds"), "{}", run.stderr);
+    reader.execute_batch("COMMIT").unwrap();
+}
