@@ -34,6 +34,7 @@ pub(crate) struct StoreArgs {
 #[derive(Debug, Subcommand)]
 enum StoreAction {
     /// Copy the store, consistently, to a new private file.
+    #[command(after_help = STORE_AFTER_HELP)]
     Backup {
         /// The copy: a new file (an existing one is refused).
         #[arg(value_name = "DEST")]

@@ -16,8 +16,9 @@ const CHECKPOINT_WAIT: Duration = Duration::from_millis(200);
 pub(crate) enum Checkpoint {
     /// The database file holds every commit; the `-wal` file is empty.
     Folded,
-    /// A reader holds part of the WAL (an open read transaction), so the database file
-    /// alone misses recent commits until a later checkpoint.
+    /// Another connection holds part of the WAL (a reader's open read transaction, or a
+    /// sync that started meanwhile), so the database file alone misses recent commits
+    /// until a later checkpoint.
     ReadersHoldIt,
 }
 

@@ -345,9 +345,10 @@ impl Store {
         match self.fold_wal() {
             Ok(Checkpoint::Folded) => tracing::info!("folded {wal} back into the database"),
             Ok(Checkpoint::ReadersHoldIt) => tracing::info!(
-                "a reader holds {wal}, so it was not folded back into the database: the \
-                 .sqlite3 file alone misses the latest commits until a later checkpoint \
-                 (copy a store with `keyapi-tiktok store backup`)"
+                "a reader holds {wal} (a read transaction, or a sync that started since), so \
+                 it was not folded back into the database: the .sqlite3 file alone misses \
+                 the latest commits until a later checkpoint (copy a store with \
+                 `keyapi-tiktok store backup`)"
             ),
             Err(error) => tracing::warn!("{error}"),
         }
