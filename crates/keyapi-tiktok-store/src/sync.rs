@@ -222,10 +222,11 @@ impl Store {
         // Taken before reading what is stored, and held by the writer thread until its last
         // commit, even when this future is dropped halfway.
         let lock = self.lock()?;
-        // The plan's rankings are looked up one at a time as the run reaches them, through
-        // a connection of their own (the future stays `Send`), so memory does not grow
-        // with the plan.
-        let reader = Store::open_read_only(&self.path)?;
+        // The plan's rankings are looked up one at a time as the run reaches them, so memory
+        // does not grow with the plan, through a connection of their own behind a mutex
+        // (a `Store` is not `Sync`: borrowed bare, it would make this future not `Send`).
+        let reader = Mutex::new(Store::open_read_only(&self.path)?);
+        let read = || reader.lock().unwrap_or_else(PoisonError::into_inner);
         let rankings_planned = usize::try_from(plan.ranking_count()).unwrap_or(usize::MAX);
         // The write probe: a read-only file or location fails here, before a credit.
         let run_id = self.start_run(plan, rankings_planned)?;
@@ -241,7 +242,7 @@ impl Store {
         let stopping = AtomicBool::new(false);
         let skipped = AtomicUsize::new(0);
         let read_error = Mutex::new(None);
-        let to_fetch = planned_rankings(plan, options.now, move |key| reader.stored(key))?
+        let to_fetch = planned_rankings(plan, options.now, |key| read().stored(key))?
             .map_while(|planned| match planned {
                 Ok(planned) => Some(planned),
                 Err(error) => {
@@ -279,6 +280,7 @@ impl Store {
                 },
             )
             .await;
+        drop(reader);
         let mut tally = writer.finish().await;
         if let Some(error) = read_error
             .into_inner()
