@@ -250,3 +250,8 @@ pub fn type_name(schema: &Schema) -> &'static str {
         SchemaKind::Any(_) => "any",
     }
 }
+
+/// The workspace README's code blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod workspace_readme_doctests {}

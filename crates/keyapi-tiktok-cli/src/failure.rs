@@ -14,6 +14,11 @@ pub(crate) enum Failure {
     Api(Error),
     /// Stdout could not be written.
     Output(io::Error),
+    /// A file could not be written (`man --dir`).
+    Write {
+        path: std::path::PathBuf,
+        error: io::Error,
+    },
     /// `conformance` found this many departures from the spec (its report is on stdout).
     Drift(usize),
     /// The store of `sync`, `history` or `movers` refused the input (nothing was sent or
@@ -51,7 +56,11 @@ impl Failure {
             Failure::Api(Error::Authentication(_)) => 3,
             Failure::Api(Error::CreditsExhausted(_) | Error::BudgetExhausted { .. }) => 4,
             Failure::Api(Error::RateLimited(_)) => 5,
-            Failure::Api(_) | Failure::Output(_) | Failure::Drift(_) | Failure::Store { .. } => 1,
+            Failure::Api(_)
+            | Failure::Output(_)
+            | Failure::Write { .. }
+            | Failure::Drift(_)
+            | Failure::Store { .. } => 1,
         }
     }
 
@@ -61,6 +70,7 @@ impl Failure {
             Failure::Usage(message) | Failure::Store { message, .. } => message.clone(),
             Failure::Api(error) => error.to_string(),
             Failure::Output(error) => error.to_string(),
+            Failure::Write { path, error } => format!("{}: {error}", path.display()),
             Failure::Drift(found) => format!(
                 "{found} departure{} from the vendored spec",
                 if *found == 1 { "" } else { "s" }
@@ -79,6 +89,9 @@ impl Failure {
                 None => format!("error: {}: {error}", error.kind()),
             },
             Failure::Output(error) => format!("error: output: cannot write to stdout: {error}"),
+            Failure::Write { path, error } => {
+                format!("error: output: cannot write {}: {error}", path.display())
+            }
             Failure::Drift(_) => format!("drift: {}", self.message()),
             Failure::Store { message, .. } => format!("error: store: {message}"),
         }

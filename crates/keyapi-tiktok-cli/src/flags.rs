@@ -116,7 +116,7 @@ pub(crate) struct ConnectionArgs {
     /// Seconds allowed for each request (decimals allowed).
     #[arg(long, value_name = "SECS", default_value = "30", value_parser = parse_seconds)]
     pub(crate) timeout: Duration,
-    /// Pages requested at once, at most; output stays in rank order. Above 1 it ramps up
+    /// Pages requested at once, at most. Above 1 it ramps up
     /// (2 pages, then 1 more per full page), so a ranking that ends early costs at most
     /// twice the pages it returned, and at most N - 1 extra credits.
     #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..))]

@@ -33,6 +33,8 @@ Formats:
   csv     a header and one row a record; the same columns as json without `extra`;
           product_ids are joined by `;` and product_categories are `id:name` pairs
           joined by `;` (e.g. `601450:Beauty & Personal Care;600001:Home Supplies`)
+Records come out in rank order whatever --concurrency: pages fetched side by side are
+printed in turn.
 
 Text written by strangers (captions, nicknames, handles, upstream messages) is cleaned
 for where it goes. json and ndjson carry it exactly as received. In csv, control

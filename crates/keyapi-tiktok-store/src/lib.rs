@@ -84,3 +84,8 @@ pub use writer::__bench_write;
 #[doc(hidden)]
 pub const __QUERIES: [(&str, &str); 2] =
     [("history", queries::HISTORY), ("movers", queries::RANKED)];
+
+/// The README's code blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

@@ -371,3 +371,8 @@ fn error_response(status: u16, code: u16, message: &str, request_id: &str) -> Re
         "requestId": request_id,
     }))
 }
+
+/// The README's code blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

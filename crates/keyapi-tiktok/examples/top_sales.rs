@@ -3,7 +3,10 @@
 //! `KEYAPI_API_KEY=… cargo run -p keyapi-tiktok --example top_sales` (spends 3 credits the
 //! first time; the cache answers later runs for free).
 
-use futures::TryStreamExt;
+use std::time::Duration;
+
+use keyapi_tiktok::futures::TryStreamExt;
+use keyapi_tiktok::jiff::civil::date;
 use keyapi_tiktok::{Cache, ClientBuilder, Period, RankField, VideoRankingQuery};
 
 #[tokio::main]
@@ -15,8 +18,12 @@ async fn main() -> Result<(), keyapi_tiktok::Error> {
         builder = builder.cache(Cache::new(dir.join("keyapi-tiktok")));
     }
     let client = builder.build()?;
-    let date = jiff::civil::date(2026, 11, 24);
-    let query = VideoRankingQuery::new(date, "US".parse()?, RankField::Sales, Period::Daily);
+    let query = VideoRankingQuery::new(
+        date(2026, 11, 24),
+        "US".parse()?,
+        RankField::Sales,
+        Period::Daily,
+    );
     let mut videos = client.video_ranking(query).limit(25).items(); // 3 pages of 10: 3 credits
     while let Some(video) = videos.try_next().await? {
         println!(
@@ -27,6 +34,8 @@ async fn main() -> Result<(), keyapi_tiktok::Error> {
             video.video_url()
         );
     }
+    // The cache writes pages in the background: let the last ones land before exiting.
+    client.flush_cache(Duration::from_secs(10)).await;
     eprintln!("{:?}", client.usage()); // credits spent, requests sent, cache hits
     Ok(())
 }

@@ -118,3 +118,8 @@ pub fn __doc_example_page() -> Page {
     Page::from_body(EXAMPLE.as_bytes(), &query)
         .unwrap_or_else(|error| panic!("the spec example decodes: {error}"))
 }
+
+/// The README's code blocks, compiled and run as doctests (`cargo test --doc`).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+mod readme_doctests {}

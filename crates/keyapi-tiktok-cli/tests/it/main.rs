@@ -8,6 +8,7 @@ mod cli;
 mod common;
 mod conformance;
 mod credits;
+mod doc_examples;
 mod echoed_key;
 mod exit_status;
 mod manual;
