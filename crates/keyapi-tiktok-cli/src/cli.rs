@@ -7,7 +7,7 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::failure::Failure;
-use crate::{cache, conformance, manual, queries, sync, videos};
+use crate::{backup, cache, conformance, manual, queries, sync, videos};
 
 /// The whole command line.
 #[derive(Debug, Parser)]
@@ -41,6 +41,9 @@ pub(crate) enum Command {
     /// Each video's rank against the previous period, from the store (no key, no credit).
     #[command(after_help = crate::queries::MOVERS_AFTER_HELP)]
     Movers(crate::queries::MoversArgs),
+    /// Copy the store consistently while syncs run (`store backup DEST`; no key, no credit).
+    #[command(after_help = crate::backup::STORE_AFTER_HELP)]
+    Store(crate::backup::StoreArgs),
     /// Show or clear the response cache.
     #[command(after_help = crate::cache::CACHE_AFTER_HELP)]
     Cache(crate::cache::CacheArgs),
@@ -61,6 +64,7 @@ impl Command {
             Command::Sync(args) => sync::run(args).await,
             Command::History(args) => queries::history(args),
             Command::Movers(args) => queries::movers(args),
+            Command::Store(args) => backup::run(args),
             Command::Cache(args) => cache::run(args).await,
             Command::Conformance(args) => conformance::run(args).await,
             Command::Completions(args) => manual::completions(args, Cli::command()),
@@ -75,8 +79,9 @@ Exit status:
   1  any other failure (server error, network, timeout, undecodable response, ...);
      for conformance: the answer drifted from the spec
   2  invalid arguments or environment (a date after today in UTC+14 included; for sync,
-     history and movers also a store that is not ours, newer, or being written by
-     another sync); no request was sent
+     history, movers and store backup also a store that is not ours, newer,
+     hard-linked, a dangling symlink, or being written by another sync); no request was
+     sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";

@@ -13,6 +13,7 @@ mod echoed_key;
 mod exit_status;
 mod manual;
 mod output_safety;
+mod store_paths;
 mod store_queries;
 mod sync;
 mod verbose;

@@ -46,7 +46,7 @@ fn an_unknown_shell_is_refused_naming_the_choices() {
 }
 
 /// Every page `man --dir` writes, by file name.
-const PAGES: [&str; 12] = [
+const PAGES: [&str; 14] = [
     "keyapi-tiktok-cache-clear.1",
     "keyapi-tiktok-cache-stats.1",
     "keyapi-tiktok-cache.1",
@@ -55,6 +55,8 @@ const PAGES: [&str; 12] = [
     "keyapi-tiktok-history.1",
     "keyapi-tiktok-man.1",
     "keyapi-tiktok-movers.1",
+    "keyapi-tiktok-store-backup.1",
+    "keyapi-tiktok-store.1",
     "keyapi-tiktok-sync.1",
     "keyapi-tiktok-videos.1",
     "keyapi-tiktok.1",
@@ -73,7 +75,7 @@ fn man_dir_writes_one_page_per_subcommand_each_naming_pages_that_exist() {
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     written.sort();
-    let mut expected: Vec<&str> = PAGES[..11].to_vec();
+    let mut expected: Vec<&str> = PAGES[..13].to_vec();
     expected.sort();
     assert_eq!(written, expected);
     for name in &written {
@@ -126,7 +128,7 @@ fn every_man_page_renders_without_a_groff_warning() {
             .status
             .success()
     );
-    for name in &PAGES[..11] {
+    for name in &PAGES[..13] {
         let page = dir.path().join(name);
         let output = Command::new("groff")
             .args(["-man", "-Tutf8", "-ww", "-z"])
