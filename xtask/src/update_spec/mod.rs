@@ -12,6 +12,8 @@
 //!    another path, found by its `operationId`), regenerates the client, prints the
 //!    spec-diff and the generated API's changes, adds an entry to CHANGELOG.md's
 //!    Unreleased section and, with `--pr-body FILE`, writes the pull request's body.
+//! 4. Writes each breaking version bump into the manifests (`versions.rs`), so that the
+//!    release PR carries what cargo-semver-checks cannot see.
 //!
 //! Nothing is written until every step has succeeded. Exit status: 0 when nothing changed
 //! or every change is additive, 1 when a change is breaking, 2 when the command line is
@@ -22,6 +24,7 @@ mod fetch;
 mod report;
 #[cfg(test)]
 mod tests;
+mod versions;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -167,6 +170,7 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     let changelog = std::fs::read_to_string(&changelog_path)
         .with_context(|| format!("cannot read {}", changelog_path.display()))?;
     let changelog = update.changelog_with_entry(&changelog)?;
+    let (manifests, bumped) = versions::bump_breaking(root, &update.breaking_crates())?;
 
     // Every step succeeded: now write.
     let mut written = vec![UPSTREAM.to_owned()];
@@ -179,15 +183,20 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
         write(&generated_path, &fresh)?;
         written.push(GENERATED.to_owned());
     }
+    // Before the provenance: it rewrites the generated crate's manifest, keeping its version.
+    for (path, text) in &manifests {
+        write(&root.join(path), text)?;
+        written.push(path.clone());
+    }
     // The provenance (the spec's and patches' SHA-256) follows the files just written.
     regenerate::run_in(root, regenerate::Mode::Write)?;
     write(&changelog_path, &changelog)?;
     written.push(CHANGELOG.to_owned());
     if let Some(pr_body) = &options.pr_body {
-        write(pr_body, &update.pr_body())?;
+        write(pr_body, &update.pr_body(&bumped))?;
         written.push(pr_body.display().to_string());
     }
-    crate::print_out(&update.summary());
+    crate::print_out(&update.summary(&bumped));
     crate::say(&format!("wrote {}", written.join(", ")));
     Ok(update.is_breaking())
 }
