@@ -39,8 +39,19 @@ pub enum RankField {
 }
 
 impl RankField {
-    /// Every variant, in wire-code order.
-    pub const ALL: [RankField; 2] = [RankField::Views, RankField::Sales];
+    /// Every variant, in wire-code order. A slice, so that a new documented value is no
+    /// breaking change: iterate it, its length is no promise.
+    ///
+    /// ```
+    /// use keyapi_tiktok::RankField;
+    /// let names: Vec<&str> = RankField::ALL.iter().map(|field| field.as_str()).collect();
+    /// assert_eq!(names, ["views", "sales"]);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let [views, sales] = keyapi_tiktok::RankField::ALL;
+    /// ```
+    pub const ALL: &'static [RankField] = &[RankField::Views, RankField::Sales];
 
     /// The value sent as `video_rank_field`.
     ///
@@ -106,8 +117,19 @@ pub enum Period {
 }
 
 impl Period {
-    /// Every variant, in wire-code order.
-    pub const ALL: [Period; 3] = [Period::Daily, Period::Weekly, Period::Monthly];
+    /// Every variant, in wire-code order. A slice, so that a new documented value is no
+    /// breaking change: iterate it, its length is no promise.
+    ///
+    /// ```
+    /// use keyapi_tiktok::Period;
+    /// let codes: Vec<i64> = Period::ALL.iter().map(|period| period.code()).collect();
+    /// assert_eq!(codes, [1, 2, 3]);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let [daily, weekly, monthly] = keyapi_tiktok::Period::ALL;
+    /// ```
+    pub const ALL: &'static [Period] = &[Period::Daily, Period::Weekly, Period::Monthly];
 
     /// The value sent as `rank_type`.
     ///
@@ -209,7 +231,8 @@ macro_rules! name_conversions {
 
             fn from_str(s: &str) -> Result<Self, Error> {
                 $ty::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
                     .ok_or_else(|| {
                         let names: Vec<&str> = $ty::ALL.iter().map(|v| v.as_str()).collect();
