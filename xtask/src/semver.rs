@@ -116,8 +116,12 @@ fn find_arrays(items: &[Item], found: &mut Vec<String>) {
     };
     for item in items {
         match item {
-            Item::Const(item) if public(&item.vis, &item.attrs) => check(found, &item.ident, &item.ty),
-            Item::Static(item) if public(&item.vis, &item.attrs) => check(found, &item.ident, &item.ty),
+            Item::Const(item) if public(&item.vis, &item.attrs) => {
+                check(found, &item.ident, &item.ty)
+            }
+            Item::Static(item) if public(&item.vis, &item.attrs) => {
+                check(found, &item.ident, &item.ty)
+            }
             Item::Impl(item) if item.trait_.is_none() => {
                 for inner in &item.items {
                     if let ImplItem::Const(inner) = inner
