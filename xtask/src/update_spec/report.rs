@@ -137,8 +137,14 @@ impl Update<'_> {
                 ),
             ]
         };
-        let readers = ["keyapi-tiktok-spec", "keyapi-tiktok-testkit"]
-            .map(|krate| bump(krate, Level::None, "reads any document"));
+        let readers = [
+            bump("keyapi-tiktok-spec", Level::None, "reads any document"),
+            bump(
+                "keyapi-tiktok-testkit",
+                Level::None,
+                "its API does not follow the spec",
+            ),
+        ];
         [generated]
             .into_iter()
             .chain(own_api)
