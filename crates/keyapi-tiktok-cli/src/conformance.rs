@@ -7,8 +7,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use keyapi_tiktok::{ConformanceReport, Period, RankField, VideoRankingQuery};
 
-use crate::args::{ConnectionArgs, QueryArgs};
-use crate::{Failure, sanitize};
+use crate::failure::Failure;
+use crate::flags::{ConnectionArgs, QueryArgs};
+use crate::sanitize;
 
 /// A saved body larger than this is refused: KeyAPI pages are a few kilobytes.
 const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
@@ -156,8 +157,8 @@ async fn live(
     connection: &ConnectionArgs,
     budget: Option<u64>,
 ) -> Result<(ConformanceReport, Result<(), Failure>), Failure> {
-    let client = crate::client(connection, budget, || None)?;
-    let query = crate::ranking_query(wanted)?;
+    let client = crate::connect::client(connection, budget, || None)?;
+    let query = wanted.ranking_query()?;
     let mut report = ConformanceReport::default();
     let stopped = client
         .video_ranking(query)

@@ -6,8 +6,8 @@
 
 use keyapi_tiktok::RankedVideo;
 
-use crate::args::VIDEOS_AFTER_HELP;
 use crate::output::CSV_COLUMNS;
+use crate::videos::VIDEOS_AFTER_HELP;
 
 const CLI_README: &str = include_str!("../README.md");
 

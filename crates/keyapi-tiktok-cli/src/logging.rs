@@ -1,9 +1,10 @@
-//! What goes to stderr: warnings and errors as single cleaned lines, and the log of `-v`
-//! and `RUST_LOG`. Every write is best-effort, so a closed stderr never costs the data on
+//! What goes to stderr: warnings and errors as single cleaned lines, the log of `-v`
+//! and `RUST_LOG`, and the progress bar. Every write is best-effort, so a closed stderr never costs the data on
 //! stdout nor changes the exit status.
 
-use std::io::{self, Write};
+use std::io::{self, IsTerminal, Write};
 
+use indicatif::{ProgressBar, ProgressStyle};
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::fmt::format::FmtSpan;
 
@@ -77,4 +78,19 @@ impl Write for CleanStderr {
         let _ = io::stderr().flush();
         Ok(())
     }
+}
+
+/// A progress bar on stderr when it is a terminal and several pages are fetched; hidden
+/// otherwise.
+pub(crate) fn progress_bar(pages: u64, quiet: bool) -> ProgressBar {
+    if quiet || pages < 2 || !io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(pages);
+    if let Ok(style) =
+        ProgressStyle::with_template("{spinner} page {pos}/{len} {wide_bar} {elapsed}")
+    {
+        bar.set_style(style);
+    }
+    bar
 }

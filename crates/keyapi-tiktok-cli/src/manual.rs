@@ -1,19 +1,39 @@
-//! The command's documentation for other programs: shell completions and the man page,
-//! both generated from the clap definition in `args.rs`, so they cannot drift from it.
+//! `keyapi-tiktok completions` and `man`: the command's documentation for other programs,
+//! both generated from the clap definition (`cli.rs`), so they cannot drift from it.
 
 use std::io::Write;
 
-use clap::CommandFactory;
+use clap::Args;
 use clap_complete::Shell;
 
-use crate::args::Cli;
+use crate::failure::Failure;
+
+/// `keyapi-tiktok completions`.
+#[derive(Debug, Args)]
+pub(crate) struct CompletionsArgs {
+    /// The shell.
+    shell: Shell,
+}
+
+/// `keyapi-tiktok man`.
+#[derive(Debug, Args)]
+pub(crate) struct ManArgs {}
+
+/// Prints the completion script of `command` for the shell asked for.
+pub(crate) fn completions(args: CompletionsArgs, command: clap::Command) -> Result<(), Failure> {
+    print(&completion_script(args.shell, command)).map_err(Failure::Output)
+}
+
+/// Prints the man page of `command`.
+pub(crate) fn man(_args: ManArgs, command: clap::Command) -> Result<(), Failure> {
+    print(&man_page(command)).map_err(Failure::Output)
+}
 
 /// The completion script for `shell`.
 ///
 /// Rendered into memory: clap_complete panics when its writer fails, and stdout may be a
 /// closed pipe.
-pub(crate) fn completions(shell: Shell) -> Vec<u8> {
-    let mut command = Cli::command();
+fn completion_script(shell: Shell, mut command: clap::Command) -> Vec<u8> {
     let name = command.get_name().to_owned();
     let mut script = Vec::new();
     clap_complete::generate(shell, &mut command, name, &mut script);
@@ -21,8 +41,7 @@ pub(crate) fn completions(shell: Shell) -> Vec<u8> {
 }
 
 /// The man page (roff): the command, then a section for each subcommand.
-pub(crate) fn man_page() -> Vec<u8> {
-    let command = Cli::command();
+fn man_page(command: clap::Command) -> Vec<u8> {
     let name = command.get_name().to_owned();
     let mut page = Vec::new();
     let pages = std::iter::once(command.clone()).chain(
@@ -45,7 +64,7 @@ pub(crate) fn man_page() -> Vec<u8> {
 }
 
 /// Writes `bytes` to stdout; a reader that went away (`| head`) is not a failure.
-pub(crate) fn print(bytes: &[u8]) -> std::io::Result<()> {
+fn print(bytes: &[u8]) -> std::io::Result<()> {
     let mut stdout = std::io::stdout().lock();
     match stdout.write_all(bytes).and_then(|()| stdout.flush()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

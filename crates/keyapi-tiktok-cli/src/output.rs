@@ -8,7 +8,7 @@ use keyapi_tiktok::{ProductCategory, RankedVideo, SalesMethod};
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::args::Format;
+use crate::flags::Format;
 use crate::{sanitize, table};
 
 /// One ranked video as the command prints it. JSON and NDJSON serialise it as it is; CSV

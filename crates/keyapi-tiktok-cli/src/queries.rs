@@ -9,11 +9,12 @@ use jiff::civil::Date;
 use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{HistoryEntry, Mover, RankingKey, Store, StoreError};
 
-use crate::args::{By, Format, PeriodArg, parse_date, parse_region};
+use crate::failure::Failure;
+use crate::flags::{By, Format, PeriodArg, parse_date, parse_region};
+use crate::logging;
 use crate::rows::{self, Row};
 use crate::store::DbArg;
 use crate::table::{aligned, compact, count};
-use crate::{Failure, logging};
 
 pub(crate) const HISTORY_AFTER_HELP: &str = "\
 Prints every entry of the video that sync stored: the ranking's date, period, field

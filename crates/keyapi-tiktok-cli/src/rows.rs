@@ -5,7 +5,7 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use crate::args::Format;
+use crate::flags::Format;
 use crate::output;
 
 /// A row the store answers with, printable in every format.

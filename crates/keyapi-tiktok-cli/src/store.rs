@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::Failure;
+use crate::failure::Failure;
 
 /// The store's file name in the user's data directory.
 const DEFAULT_FILE: &str = "rankings.sqlite3";

@@ -12,9 +12,11 @@ use keyapi_tiktok_store::{
     SyncReport,
 };
 
-use crate::args::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
+use crate::connect::client_builder;
+use crate::failure::Failure;
+use crate::flags::{By, ConnectionArgs, PeriodArg, parse_limit, parse_region};
+use crate::logging::{self, progress_bar};
 use crate::store::DbArg;
-use crate::{Failure, client_builder, logging, progress_bar};
 
 pub(crate) const SYNC_AFTER_HELP: &str = "\
 Fetches every ranking of the plan (each date × region × --by × --period; weekly rankings
