@@ -170,7 +170,7 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     let changelog = std::fs::read_to_string(&changelog_path)
         .with_context(|| format!("cannot read {}", changelog_path.display()))?;
     let changelog = update.changelog_with_entry(&changelog)?;
-    let (manifests, bumped) = versions::bump_breaking(root, &update.breaking_crates())?;
+    let bumped = versions::bump_breaking(root, &update.breaking_crates())?;
 
     // Every step succeeded: now write.
     let mut written = vec![UPSTREAM.to_owned()];
@@ -184,7 +184,7 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
         written.push(GENERATED.to_owned());
     }
     // Before the provenance: it rewrites the generated crate's manifest, keeping its version.
-    for (path, text) in &manifests {
+    for (path, text) in &bumped.files {
         write(&root.join(path), text)?;
         written.push(path.clone());
     }
@@ -193,10 +193,10 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     write(&changelog_path, &changelog)?;
     written.push(CHANGELOG.to_owned());
     if let Some(pr_body) = &options.pr_body {
-        write(pr_body, &update.pr_body(&bumped))?;
+        write(pr_body, &update.pr_body(&bumped.versions))?;
         written.push(pr_body.display().to_string());
     }
-    crate::print_out(&update.summary(&bumped));
+    crate::print_out(&update.summary(&bumped.versions));
     crate::say(&format!("wrote {}", written.join(", ")));
     Ok(update.is_breaking())
 }

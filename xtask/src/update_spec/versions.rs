@@ -61,17 +61,22 @@ pub(super) struct Written {
     pub(super) new: String,
 }
 
-/// The new texts of the files that bumping `breaking` changes (each crate's manifest, the
-/// workspace's requirements on it, the lock file), keyed by path relative to `root`, and
-/// each crate's old and new version. Reads only; nothing is written.
-pub(super) fn bump_breaking(
-    root: &Path,
-    breaking: &[&'static str],
-) -> Result<(Vec<(String, String)>, Vec<Written>)> {
+/// What bumping some crates changes, before anything is written.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(super) struct Bumped {
+    /// The new text of each file (each crate's manifest, the workspace's requirements on
+    /// it, the lock file), by path relative to the workspace root.
+    pub(super) files: Vec<(String, String)>,
+    /// Each crate's old and new version.
+    pub(super) versions: Vec<Written>,
+}
+
+/// What bumping `breaking` changes under `root`. Reads only; nothing is written.
+pub(super) fn bump_breaking(root: &Path, breaking: &[&'static str]) -> Result<Bumped> {
     let mut files: Vec<(String, String)> = Vec::new();
     let mut versions = Vec::new();
     if breaking.is_empty() {
-        return Ok((files, versions));
+        return Ok(Bumped::default());
     }
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
@@ -98,7 +103,7 @@ pub(super) fn bump_breaking(
     }
     files.push((WORKSPACE_MANIFEST.to_owned(), workspace));
     files.push((LOCK.to_owned(), lock));
-    Ok((files, versions))
+    Ok(Bumped { files, versions })
 }
 
 /// The version after a breaking change of `version`: the minor while it is `0.y.z`
@@ -262,7 +267,7 @@ mod tests {
             ("keyapi-tiktok-store", "0.1.0"),
             ("keyapi-tiktok-testkit", "0.1.0"),
         ]);
-        let (files, versions) = bump_breaking(
+        let Bumped { files, versions } = bump_breaking(
             root.path(),
             &[
                 "keyapi-tiktok-openapi",
@@ -338,9 +343,9 @@ mod tests {
             "name = \"keyapi-tiktok-store\"\nversion = \"1.4.2\"",
         );
         std::fs::write(root.path().join(LOCK), &lock).unwrap();
-        let (_, versions) = bump_breaking(root.path(), &["keyapi-tiktok-store"]).unwrap();
-        assert_eq!(versions[0].new, "2.0.0");
-        assert_eq!(bump_breaking(root.path(), &[]).unwrap(), (vec![], vec![]));
+        let bumped = bump_breaking(root.path(), &["keyapi-tiktok-store"]).unwrap();
+        assert_eq!(bumped.versions[0].new, "2.0.0");
+        assert_eq!(bump_breaking(root.path(), &[]).unwrap(), Bumped::default());
     }
 
     #[test]
