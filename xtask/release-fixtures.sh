@@ -6,15 +6,15 @@
 # For each fixture, in a scratch clone of HEAD (never this tree):
 #   1. the upstream change is made to the vendored spec and vendored with
 #      `cargo xtask update-spec` (which writes the breaking bumps it classified);
-#   2. `release-plz update` runs against the packages of HEAD as the "published" release
+#   2. `release-plz update` runs against a clone of HEAD as the "published" release
 #      (`--registry-manifest-path`: nothing is downloaded, nothing pushed);
 #   3. `cargo semver-checks` compares each library with that release (information: it
 #      is blind to some breaks, which is why update-spec writes them);
 #   4. each crate's old → new version is printed with whether it matches the table.
 #
-# Exit 1 when a version does not match. Needs release-plz and cargo-semver-checks on PATH
-# (installed with `cargo install --locked` when missing: that takes long) and python3 with
-# PyYAML. Not part of .ci/run: it builds the workspace once per fixture.
+# Exit 1 when a version does not match. Installs release-plz (PyPI) and
+# cargo-semver-checks (crates.io: an hour to build) when they are missing, and PyYAML.
+# Not part of .ci/run: it documents the libraries once per fixture.
 #
 #   bash xtask/release-fixtures.sh [FIXTURE...]   # default: all four
 set -euo pipefail
@@ -28,9 +28,12 @@ fixtures=("$@")
 [ ${#fixtures[@]} -gt 0 ] || fixtures=(new-optional-property removed-property
   required-parameter new-rank-field-value)
 
-for tool in release-plz:release-plz cargo-semver-checks:cargo-semver-checks; do
-  command -v "${tool%%:*}" >/dev/null || cargo install --locked "${tool#*:}"
-done
+# release-plz from PyPI's binary wheel (its crate needs a newer rustc than stable here),
+# at the version .github/workflows/release-plz.yml runs.
+command -v release-plz >/dev/null ||
+  python3 -m pip install --quiet astral-dev-toolchain-release-plz==0.3.171
+command -v cargo-semver-checks >/dev/null ||
+  cargo install --locked cargo-semver-checks --version 0.51.0
 python3 -c 'import yaml' 2>/dev/null || python3 -m pip install --quiet pyyaml
 echo "release-plz: $(release-plz --version)"
 echo "cargo-semver-checks: $(cargo semver-checks --version)"
@@ -39,27 +42,10 @@ work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 git() { command git -c user.name=release-fixtures -c user.email=fixtures@localhost "$@"; }
 
-# The "published" release: HEAD's packages, unpacked into a workspace of their own
-# (packaged from a clean clone, so each records HEAD as its commit, as crates.io would).
-git clone --quiet "$root" "$work/published-src"
-rm -f "$CARGO_TARGET_DIR"/package/*.crate
-(cd "$work/published-src" && cargo package --workspace --locked --no-verify --quiet \
-  --exclude xtask --exclude keyapi-tiktok-drift-tests)
-mkdir "$work/registry"
-members=() patches=()
-for crate in "$CARGO_TARGET_DIR"/package/*.crate; do
-  tar -xzf "$crate" -C "$work/registry"
-  dir=$(basename "$crate" .crate)
-  members+=("\"$dir\"")
-  patches+=("$(sed -E 's/-[0-9]+\.[0-9]+\.[0-9]+([-+].*)?$//' <<<"$dir") = { path = \"$dir\" }")
-done
-# The packages name each other as crates.io dependencies, which they are not (yet).
-{
-  printf '[workspace]\nresolver = "3"\nmembers = [%s]\n' "$(IFS=,; echo "${members[*]}")"
-  echo '[patch.crates-io]'
-  printf '%s\n' "${patches[@]}"
-} >"$work/registry/Cargo.toml"
-cp "$work/published-src/Cargo.lock" "$work/registry/"
+# The "published" release: a clone of HEAD, as release-plz's `--registry-manifest-path`
+# expects it (the released version of the project, behind the one it updates); release-plz
+# and cargo-semver-checks compare each package with its copy there.
+git clone --quiet "$root" "$work/published"
 
 # `version` of each published crate in the tree at $1, as `name version` lines.
 versions() {
@@ -147,7 +133,7 @@ for fixture in "${fixtures[@]}"; do
   sed -n '/^versions:/,$p' "$work/$fixture.update-spec.log" | sed 's/^/  /'
   (cd "$tree" && git commit --quiet -am "fix: upstream spec update ($fixture)")
 
-  (cd "$tree" && release-plz update --registry-manifest-path "$work/registry/Cargo.toml" \
+  (cd "$tree" && release-plz update --registry-manifest-path "$work/published/Cargo.toml" \
     >"$work/$fixture.release-plz.log" 2>&1) || {
     echo "release-plz update failed:"
     cat "$work/$fixture.release-plz.log"
@@ -157,8 +143,7 @@ for fixture in "${fixtures[@]}"; do
 
   echo "cargo semver-checks (information; blind to parameter types and to commands):"
   for crate in keyapi-tiktok-openapi keyapi-tiktok keyapi-tiktok-store; do
-    baseline=$(ls -d "$work/registry/$crate"-[0-9]*)
-    verdict=$(cd "$tree" && cargo semver-checks --package "$crate" --baseline-root "$baseline" \
+    verdict=$(cd "$tree" && cargo semver-checks --package "$crate" --baseline-root "$work/published" \
       2>&1 | grep -E '^ +(Summary|Checked)|^--- failure' | sed 's/^ *//' | sort -u |
       paste -sd ';' -) || true
     echo "  $crate: ${verdict:-(no summary)}"
