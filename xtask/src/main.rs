@@ -29,7 +29,13 @@ tasks:
                          compare two versions of the OpenAPI document (YAML or JSON), one
                          entry per change with its rule id; exit 1 when a change fails
                          --fail-on (default: breaking), exit 2 when the command line is
-                         wrong or a file cannot be read or is not an OpenAPI document";
+                         wrong or a file cannot be read or is not an OpenAPI document
+  update-spec [--pr-body FILE] SOURCE
+                         vendor a new upstream document (a file or an https:// URL): keep
+                         the operations we wrap, re-apply spec/patches.yaml, regenerate,
+                         add a CHANGELOG entry, write each breaking version bump into the
+                         manifests and, with --pr-body, the pull request's body; exit 0
+                         unchanged or additive, 1 breaking, 2 unusable (nothing written)";
 
 /// Writes `text` and a newline to stderr, best-effort: a reader that went away (a closed
 /// pipe) is no reason to panic.
@@ -87,4 +93,21 @@ fn project_root() -> PathBuf {
         .parent()
         .expect("xtask lives one level below the workspace root")
         .to_path_buf()
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every task `main` dispatches, as its first argument.
+    const TASKS: [&str; 3] = ["regenerate", "spec-diff", "update-spec"];
+
+    #[test]
+    fn the_usage_lists_every_task() {
+        for task in TASKS {
+            assert!(
+                super::USAGE.contains(&format!("\n  {task} ")),
+                "`cargo xtask --help` does not list {task}:\n{}",
+                super::USAGE
+            );
+        }
+    }
 }

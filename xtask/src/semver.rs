@@ -8,6 +8,11 @@
 //! a field cannot show through. Compile-time coupling (`normalise` destructures the
 //! generated item exhaustively, on purpose, so that a new documented field is mapped) is
 //! private code and changes no public signature.
+//!
+//! A third test holds the growth promise of `#[non_exhaustive]`: no public constant of a
+//! published library is a fixed-size array, since `let [a, b] = RankField::ALL;` compiles
+//! downstream and a new documented value would then break it (cargo-semver-checks does not
+//! see a constant's array length change).
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +22,16 @@ use syn::{ImplItem, Item, Visibility};
 
 /// The ergonomic crate's sources, relative to the workspace root.
 const ERGONOMIC_SOURCES: &str = "crates/keyapi-tiktok/src";
+
+/// The published libraries' sources, relative to the workspace root: where a public
+/// constant's type is part of a semver promise.
+const PUBLISHED_LIBRARY_SOURCES: [&str; 5] = [
+    "crates/keyapi-tiktok/src",
+    "crates/keyapi-tiktok-store/src",
+    "crates/keyapi-tiktok-spec/src",
+    "crates/keyapi-tiktok-testkit/src",
+    "crates/keyapi-tiktok-openapi/src",
+];
 
 /// The names the ergonomic crate uses for the generated crate and its types module.
 const GENERATED_NAMES: [&str; 3] = ["keyapi_tiktok_openapi", "openapi", "types"];
@@ -81,6 +96,57 @@ fn check_items(items: &[Item], found: &mut Vec<String>) {
     }
 }
 
+/// One line per public constant or static of `source` (in impl blocks too) whose type is a
+/// fixed-size array, `#[doc(hidden)]` items left out: their length is a promise.
+fn fixed_size_public_arrays(source: &str) -> syn::Result<Vec<String>> {
+    let file = syn::parse_file(source)?;
+    let mut found = Vec::new();
+    find_arrays(&file.items, &mut found);
+    Ok(found)
+}
+
+fn find_arrays(items: &[Item], found: &mut Vec<String>) {
+    let public = |vis: &Visibility, attrs: &[syn::Attribute]| {
+        matches!(vis, Visibility::Public(_)) && !is_doc_hidden(attrs)
+    };
+    let check = |found: &mut Vec<String>, name: &syn::Ident, ty: &syn::Type| {
+        if matches!(ty, syn::Type::Array(_)) {
+            found.push(format!("{name}: {}", ty.to_token_stream()));
+        }
+    };
+    for item in items {
+        match item {
+            Item::Const(item) if public(&item.vis, &item.attrs) => {
+                check(found, &item.ident, &item.ty)
+            }
+            Item::Static(item) if public(&item.vis, &item.attrs) => {
+                check(found, &item.ident, &item.ty)
+            }
+            Item::Impl(item) if item.trait_.is_none() => {
+                for inner in &item.items {
+                    if let ImplItem::Const(inner) = inner
+                        && public(&inner.vis, &inner.attrs)
+                    {
+                        check(found, &inner.ident, &inner.ty);
+                    }
+                }
+            }
+            Item::Mod(item) if !is_test_only(&item.attrs) => {
+                if let Some((_, items)) = &item.content {
+                    find_arrays(items, found);
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn is_doc_hidden(attrs: &[syn::Attribute]) -> bool {
+    attrs.iter().any(|attr| {
+        attr.path().is_ident("doc") && attr.to_token_stream().to_string().contains("hidden")
+    })
+}
+
 fn is_test_only(attrs: &[syn::Attribute]) -> bool {
     attrs.iter().any(|attr| {
         attr.path().is_ident("cfg") && attr.to_token_stream().to_string().contains("test")
@@ -127,6 +193,49 @@ fn no_generated_type_is_reachable_from_the_ergonomic_crates_public_items() {
         "keyapi-tiktok's public API names generated types, so a spec change would change it:\n{}",
         found.join("\n")
     );
+}
+
+#[test]
+fn no_public_constant_of_a_published_library_is_a_fixed_size_array() {
+    let mut found = Vec::new();
+    for dir in PUBLISHED_LIBRARY_SOURCES {
+        let files = sources(&crate::project_root().join(dir));
+        assert!(!files.is_empty(), "no sources under {dir}");
+        for file in files {
+            let source = std::fs::read_to_string(&file).unwrap();
+            for item in fixed_size_public_arrays(&source).unwrap() {
+                found.push(format!("{}: {item}", file.display()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "a public fixed-size array fixes its length for downstream code (`let [a, b] = ..`), \
+         so growing it would break them: make it a `&'static [T]` slice\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn fixed_size_arrays_are_found_in_public_constants_only() {
+    let source = "
+        pub const LISTED: [u8; 2] = [1, 2];
+        pub static STATIC: [u8; 1] = [1];
+        pub const SLICE: &[u8] = &[1];
+        const PRIVATE: [u8; 1] = [1];
+        #[doc(hidden)]
+        pub const HIDDEN: [u8; 1] = [1];
+        impl Field { pub const ALL: [Field; 2] = [Field::A, Field::B]; const OWN: [u8; 1] = [1]; }
+        pub mod inner { pub const NESTED: [u8; 1] = [1]; }
+        #[cfg(test)]
+        mod tests { pub const IN_TESTS: [u8; 1] = [1]; }
+    ";
+    let found = fixed_size_public_arrays(source).unwrap();
+    let names: Vec<&str> = found
+        .iter()
+        .map(|line| line.split(':').next().unwrap())
+        .collect();
+    assert_eq!(names, ["LISTED", "STATIC", "ALL", "NESTED"], "{found:#?}");
 }
 
 #[test]

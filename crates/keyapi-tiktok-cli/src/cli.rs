@@ -7,7 +7,7 @@
 use clap::{CommandFactory, Parser, Subcommand};
 
 use crate::failure::Failure;
-use crate::{cache, conformance, manual, queries, report, sync, videos};
+use crate::{backup, cache, conformance, manual, queries, report, sync, videos};
 
 /// The whole command line.
 #[derive(Debug, Parser)]
@@ -44,6 +44,9 @@ pub(crate) enum Command {
     /// One stored ranking as a self-contained HTML page: top, moves, rank charts (no key, no credit).
     #[command(after_help = crate::report::REPORT_AFTER_HELP)]
     Report(crate::report::ReportArgs),
+    /// Copy the store consistently while syncs run (`store backup DEST`; no key, no credit).
+    #[command(after_help = crate::backup::STORE_AFTER_HELP)]
+    Store(crate::backup::StoreArgs),
     /// Show or clear the response cache.
     #[command(after_help = crate::cache::CACHE_AFTER_HELP)]
     Cache(crate::cache::CacheArgs),
@@ -65,6 +68,7 @@ impl Command {
             Command::History(args) => queries::history(args),
             Command::Movers(args) => queries::movers(args),
             Command::Report(args) => report::run(args),
+            Command::Store(args) => backup::run(args),
             Command::Cache(args) => cache::run(args).await,
             Command::Conformance(args) => conformance::run(args).await,
             Command::Completions(args) => manual::completions(args, Cli::command()),
@@ -79,8 +83,9 @@ Exit status:
   1  any other failure (server error, network, timeout, undecodable response, ...);
      for conformance: the answer drifted from the spec
   2  invalid arguments or environment (a date after today in UTC+14 included; for sync,
-     history, movers and report also a store that is not ours, newer, or being
-     written by another sync); no request was sent
+     history, movers, report and store backup also a store that is not ours, newer,
+     hard-linked, a dangling symlink, or being written by another sync); no request was
+     sent
   3  authentication failed (the API refused KEYAPI_API_KEY)
   4  credits exhausted (402), or the --budget spent
   5  still rate limited after the retries";

@@ -102,7 +102,6 @@ fn assert_parses(program: &str, words: &[&str], source: &str) {
 }
 
 #[test]
-#[ignore = "needs relative dates (`today-7..yesterday`, #31 item 1), on their way from the store-paths branch"]
 fn the_shipped_systemd_unit_and_the_readme_cron_line_run_a_valid_sync() {
     let unit = repository_file("contrib/systemd/keyapi-tiktok-sync.service");
     let exec = unit

@@ -7,6 +7,7 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 use jiff::civil::Date;
 use keyapi_tiktok::{Period, RankField, Region, VideoRankingQuery};
+use keyapi_tiktok_store::StoreError;
 
 use crate::failure::Failure;
 
@@ -59,7 +60,8 @@ pub(crate) struct QueryArgs {
     /// be dated on Mondays and monthly ones on the 1st. A date after today in UTC+14 (the
     /// earliest calendar on Earth) is refused (exit 2): no ranking is dated later. Today's
     /// is accepted but usually not yet published: an empty page, which costs a credit.
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    /// YYYY-MM-DD, or today, yesterday or today-N (N days before today in UTC).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     pub(crate) date: Date,
     /// Region code: two letters, such as US, GB, DE, ID.
     #[arg(long, value_name = "CC", value_parser = parse_region)]
@@ -193,19 +195,19 @@ impl QueryArgs {
     }
 }
 
-/// A calendar date written exactly `YYYY-MM-DD`.
+/// A date as every command takes it, through the store's one parser
+/// ([`keyapi_tiktok_store::parse_date`]): exactly `YYYY-MM-DD`, or `today`, `yesterday`,
+/// `today-N`, counted in UTC from the real clock.
 pub(crate) fn parse_date(value: &str) -> Result<Date, String> {
-    let shaped = value.len() == 10
-        && value.bytes().enumerate().all(|(i, b)| match i {
-            4 | 7 => b == b'-',
-            _ => b.is_ascii_digit(),
-        });
-    if !shaped {
-        return Err("expected a date as YYYY-MM-DD, such as 2026-11-24".to_owned());
+    keyapi_tiktok_store::parse_date(value, jiff::Timestamp::now()).map_err(date_error)
+}
+
+/// A refused date's message, without the store's "invalid plan: " prefix.
+pub(crate) fn date_error(error: StoreError) -> String {
+    match error {
+        StoreError::InvalidPlan { message, .. } => message,
+        other => other.to_string(),
     }
-    value
-        .parse()
-        .map_err(|error| format!("not a calendar date: {error}"))
 }
 
 /// At least one video: `--limit 0` would fetch nothing.

@@ -2,6 +2,7 @@
 //! or CSV. Data goes to stdout, everything else to stderr; the exit status says what
 //! failed (see `keyapi-tiktok --help`).
 
+mod backup;
 mod cache;
 mod cli;
 mod conformance;

@@ -60,8 +60,9 @@ pub(crate) struct HistoryArgs {
 /// `keyapi-tiktok movers`.
 #[derive(Debug, Args)]
 pub(crate) struct MoversArgs {
-    /// The ranking's date (a Monday for weekly rankings, a 1st for monthly ones).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    /// The ranking's date: YYYY-MM-DD, today, yesterday or today-N (UTC). For weekly and
+    /// monthly rankings, the period holding it (dated on its Monday, or its 1st).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     date: Date,
     /// Region code: two letters, such as US or GB.
     #[arg(long, value_name = "CC", value_parser = parse_region)]
@@ -161,11 +162,23 @@ fn history_trends(entries: &[HistoryEntry], glyphs: Glyphs) -> Vec<String> {
 pub(crate) fn movers(args: MoversArgs) -> Result<(), Failure> {
     let path = args.db.path()?;
     let store = Store::open_read_only(&path)?;
+    let period: keyapi_tiktok::Period = args.period.into();
+    // A weekly ranking is dated on its Monday and a monthly one on its 1st: the period
+    // holding --date is asked (and suggested).
     let key = RankingKey {
         category: args.category,
         ai: args.ai,
-        ..RankingKey::new(args.date, args.region, args.by.into(), args.period.into())
+        ..RankingKey::new(
+            period.start_of_period(args.date),
+            args.region,
+            args.by.into(),
+            period,
+        )
     };
+    // The filters are checked as `videos` checks them, before any is pasted in a command.
+    key.query()
+        .validate()
+        .map_err(|error| Failure::Usage(error.to_string()))?;
     let movers = match store.movers(&key) {
         Err(StoreError::NotStored { .. }) => {
             return Err(Failure::Usage(format!(
@@ -188,19 +201,26 @@ pub(crate) fn movers(args: MoversArgs) -> Result<(), Failure> {
     print(args.format, &movers.movers)
 }
 
-/// The `keyapi-tiktok sync` command that fetches `key` into the store at `db`.
+/// The `keyapi-tiktok sync` command that fetches `key` into the store at `db`, every value
+/// quoted for a POSIX shell.
 pub(crate) fn sync_command(key: &RankingKey, db: &Path) -> String {
-    let mut command = format!(
-        "keyapi-tiktok sync --date {} --region {} --by {} --period {}",
-        key.date, key.region, key.field, key.period
-    );
+    let mut flags = vec![
+        ("--date", key.date.to_string()),
+        ("--region", key.region.to_string()),
+        ("--by", key.field.to_string()),
+        ("--period", key.period.to_string()),
+    ];
     if let Some(category) = &key.category {
-        command.push_str(&format!(" --category {category}"));
+        flags.push(("--category", category.clone()));
     }
     if let Some(ai) = key.ai {
-        command.push_str(&format!(" --ai {ai}"));
+        flags.push(("--ai", ai.to_string()));
     }
-    command.push_str(&format!(" --db {}", shell_word(&db.to_string_lossy())));
+    flags.push(("--db", db.to_string_lossy().into_owned()));
+    let mut command = "keyapi-tiktok sync".to_owned();
+    for (flag, value) in flags {
+        command.push_str(&format!(" {flag} {}", shell_word(&value)));
+    }
     command
 }
 

@@ -8,8 +8,8 @@ use clap::Args;
 use jiff::Timestamp;
 use keyapi_tiktok::Region;
 use keyapi_tiktok_store::{
-    Action, DateRange, PlanStatus, Store, StoreError, SyncError, SyncEvent, SyncOptions, SyncPlan,
-    SyncReport,
+    Action, DateRange, PlanStatus, PlannedRanking, Store, StoreError, SyncError, SyncEvent,
+    SyncOptions, SyncPlan, SyncReport,
 };
 
 use crate::connect::client_builder;
@@ -29,9 +29,19 @@ is never fetched again; one cut short resumes at its first missing page; one sto
 before it settled is fetched again. Each page is committed with its ranking's progress,
 so a run that is killed or fails keeps what it stored and the next run pays only for
 what is missing. One sync writes a store at a time (another exits with status 2 and sends
-nothing); history, movers, sqlite3, DuckDB and Datasette can read it meanwhile.
+nothing); history, movers, sqlite3, DuckDB and Datasette can read it meanwhile. A sync
+that ends folds the -wal file back into the .sqlite3 file; copy a store with
+`keyapi-tiktok store backup DEST`, not cp (which can miss what is in the -wal file).
+
+Dates are YYYY-MM-DD, or today, yesterday and today-N (N days before today), counted in
+UTC so a command means the same dates on every machine; a range joins two with `..`.
+A plan holds at most 100,000 rankings (dates × regions × --by × --period).
 
 Examples:
+  # Every day, from cron or a timer: the last week, what is missing or not settled yet
+  keyapi-tiktok sync --date today-7..yesterday --region US,GB --by views --period daily \\
+      --budget 200 --quiet
+
   # What a month of US and GB rankings by views and sales would cost; sends nothing
   keyapi-tiktok sync --date 2026-11-01..2026-11-30 --region US,GB --by views,sales \\
       --period daily,weekly,monthly --dry-run
@@ -46,8 +56,9 @@ Then ask the store, for free:
   sqlite3 ~/.local/share/keyapi-tiktok/rankings.sqlite3 'SELECT count(*) FROM entries'
 
 Exit status: 0 every ranking stored, 1 any other failure (what was stored is kept),
-2 invalid plan or arguments, a store that is not ours, newer or being written by another
-sync (nothing sent), 3 authentication, 4 credits exhausted or --budget spent, 5 still
+2 invalid plan or arguments (more than 100,000 rankings included), a store that is not
+ours, newer, hard-linked, a dangling symlink or being written by another sync, through
+any path to it (nothing sent), 3 authentication, 4 credits exhausted or --budget spent, 5 still
 rate limited after the retries.
 
 Environment:
@@ -86,8 +97,10 @@ pub(crate) struct SyncArgs {
 #[derive(Debug, Args)]
 #[command(next_help_heading = "Plan")]
 struct PlanArgs {
-    /// One date, or a range of dates (both included).
-    #[arg(long, value_name = "YYYY-MM-DD[..YYYY-MM-DD]", value_parser = parse_dates)]
+    /// One date, or a range of dates (both included): YYYY-MM-DD, today, yesterday or
+    /// today-N (days before today in UTC), such as today-7..yesterday. At most 100,000
+    /// rankings a plan (MAX_PLAN_RANKINGS): split a larger backfill.
+    #[arg(long, value_name = "DATE[..DATE]", value_parser = parse_dates)]
     date: DateRange,
     /// Region codes, comma-separated (US,GB,DE).
     #[arg(long, value_name = "CC,...", value_delimiter = ',', required = true, value_parser = parse_region)]
@@ -109,11 +122,11 @@ struct PlanArgs {
     limit: u64,
 }
 
+/// `--date`, relative dates counted from the real clock (see [`parse_date`]).
+///
+/// [`parse_date`]: crate::flags::parse_date
 fn parse_dates(value: &str) -> Result<DateRange, String> {
-    value.parse().map_err(|error: StoreError| match error {
-        StoreError::InvalidPlan { message, .. } => message,
-        other => other.to_string(),
-    })
+    DateRange::parse(value, Timestamp::now()).map_err(crate::flags::date_error)
 }
 
 impl PlanArgs {
@@ -141,11 +154,12 @@ pub(crate) async fn run(args: SyncArgs) -> Result<(), Failure> {
     plan.validate(now)?;
     let path = args.db.path()?;
     if args.dry_run {
-        let status = match Store::open_read_only(&path) {
-            Err(StoreError::Missing { .. }) => PlanStatus::of_empty_store(&plan, now)?,
-            other => other?.plan_status(&plan, now)?,
+        return match Store::open_read_only(&path) {
+            Err(StoreError::Missing { .. }) => {
+                print_plan(PlannedRanking::of_empty_store(&plan, now)?)
+            }
+            other => print_plan(other?.plan_rankings(&plan, now)?),
         };
-        return print_plan(&status).map_err(Failure::Output);
     }
 
     let concurrency = usize::from(args.connection.concurrency);
@@ -199,10 +213,16 @@ fn summary(report: &SyncReport) -> String {
     )
 }
 
-/// One line a ranking, then the totals.
-fn print_plan(status: &PlanStatus) -> io::Result<()> {
-    let mut out = io::stdout().lock();
-    for planned in &status.rankings {
+/// One line a ranking, as each is found (memory does not grow with the plan), then the
+/// totals.
+fn print_plan(
+    rankings: impl Iterator<Item = Result<PlannedRanking, StoreError>>,
+) -> Result<(), Failure> {
+    let mut out = io::BufWriter::new(io::stdout().lock());
+    let mut status = PlanStatus::default();
+    for planned in rankings {
+        let planned = planned?;
+        status.add(&planned);
         let what = match planned.action {
             Action::Skip => "complete".to_owned(),
             Action::New => format!("new, up to {} pages", planned.max_pages),
@@ -217,14 +237,15 @@ fn print_plan(status: &PlanStatus) -> io::Result<()> {
                 planned.max_pages
             ),
         };
-        writeln!(out, "{}: {what}", planned.key)?;
+        writeln!(out, "{}: {what}", planned.key).map_err(Failure::Output)?;
     }
     writeln!(
         out,
         "{} rankings to fetch, {} already complete, at most {} credits",
         status.to_fetch, status.complete, status.max_credits
-    )?;
-    out.flush()
+    )
+    .and_then(|()| out.flush())
+    .map_err(Failure::Output)
 }
 
 impl From<SyncError> for Failure {

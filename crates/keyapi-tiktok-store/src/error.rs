@@ -51,6 +51,30 @@ pub enum StoreError {
         /// The newest schema this crate knows.
         supported: i64,
     },
+    /// The database file has more than one hard link. SQLite names its `-wal` and `-shm`
+    /// files after the name it was opened by, so two names of one file would keep two
+    /// write-ahead logs and corrupt it; it was not changed.
+    #[non_exhaustive]
+    HardLinked {
+        /// The path.
+        path: PathBuf,
+        /// The file's link count (`st_nlink`).
+        links: u64,
+    },
+    /// The path is a symbolic link to nothing; nothing was created.
+    #[non_exhaustive]
+    DanglingSymlink {
+        /// The path.
+        path: PathBuf,
+        /// Where the link points.
+        target: PathBuf,
+    },
+    /// A copy's destination exists already; it was left untouched.
+    #[non_exhaustive]
+    Exists {
+        /// The path.
+        path: PathBuf,
+    },
     /// Opening for reading only, and there is no database at the path.
     #[non_exhaustive]
     Missing {
@@ -112,7 +136,8 @@ impl StoreError {
 
     /// Whether the caller's input was refused (exit code 2 in the CLI): an invalid plan, a
     /// path that is a directory, not SQLite, another application's database, a newer
-    /// schema, a missing database, a sync already running or a ranking not stored.
+    /// schema, a hard-linked file, a dangling symlink, an existing copy destination, a missing database, a sync already
+    /// running or a ranking not stored.
     /// Nothing was sent and nothing was written.
     ///
     /// ```
@@ -153,6 +178,24 @@ impl fmt::Display for StoreError {
             } => write!(
                 f,
                 "{} has schema version {version}, newer than this program's {supported}; upgrade keyapi-tiktok (the file was left untouched)",
+                path.display()
+            ),
+            StoreError::HardLinked { path, links } => write!(
+                f,
+                "{} has {links} hard links; a store must have one name (SQLite keeps a \
+                 write-ahead log per name, so two names corrupt it): copy it with \
+                 `keyapi-tiktok store backup` or remove the other links",
+                path.display()
+            ),
+            StoreError::DanglingSymlink { path, target } => write!(
+                f,
+                "{} is a symbolic link to {}, which does not exist; nothing was created",
+                path.display(),
+                target.display()
+            ),
+            StoreError::Exists { path } => write!(
+                f,
+                "{} exists already; it was left untouched (give a new file)",
                 path.display()
             ),
             StoreError::Missing { path } => {

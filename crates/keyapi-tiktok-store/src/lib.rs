@@ -38,7 +38,12 @@
 //! credit budget. Each page's rows are committed with its ranking's progress in one
 //! transaction by a single writer thread, so after a crash (`kill -9` at any moment) the
 //! database is intact and a rerun spends only what is missing. One sync writes a database
-//! at a time (a lock on the `PATH-lock` file beside it); readers read during a sync (WAL).
+//! file at a time, however its path is spelled (a lock beside the real file, symlinks and
+//! `..` resolved; a hard-linked file is refused); readers read during a sync (WAL). A sync
+//! that ends folds the WAL back into the file; [`Store::backup`] copies a store
+//! consistently while syncs run. Plans are bounded ([`MAX_PLAN_RANKINGS`]) and made one
+//! ranking at a time; dates are parsed by [`parse_date`] (`YYYY-MM-DD`, `today`,
+//! `yesterday`, `today-N`, in UTC).
 //!
 //! # The schema
 //!
@@ -56,6 +61,8 @@
     )
 )]
 
+mod copy;
+mod dates;
 mod error;
 mod plan;
 mod queries;
@@ -68,8 +75,9 @@ mod writer;
 // Crates whose types appear in this crate's API, so callers name the same versions.
 pub use {keyapi_tiktok, rusqlite};
 
+pub use dates::{DATE_FORMS, DateRange, MAX_DAYS_AGO, parse_date, today};
 pub use error::{StoreError, SyncError};
-pub use plan::{DateRange, MAX_LIMIT, RankingKey, SyncPlan};
+pub use plan::{MAX_LIMIT, MAX_PLAN_RANKINGS, RankingKey, SyncPlan};
 pub use queries::{HistoryEntry, Mover, MoverStatus, Movers};
 pub use report::{MAX_REPORT_PERIODS, Report, ReportPeriod, TopEntry};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};

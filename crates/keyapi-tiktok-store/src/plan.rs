@@ -2,100 +2,23 @@
 //! rankings it expands to.
 
 use std::fmt;
-use std::str::FromStr;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use keyapi_tiktok::{MAX_PAGE, MAX_PAGE_SIZE, Period, RankField, Region, VideoRankingQuery};
 use serde::Serialize;
 
-use crate::StoreError;
+use crate::{DateRange, StoreError};
 
 /// The most videos a ranking can hold: every page the API serves, ten a page.
 pub const MAX_LIMIT: u64 = MAX_PAGE as u64 * MAX_PAGE_SIZE as u64;
 
-/// Dates from `start` to `end`, both included; parsed from `2026-11-01..2026-11-30` or
-/// from one date.
-///
-/// ```
-/// use keyapi_tiktok_store::DateRange;
-/// let november: DateRange = "2026-11-01..2026-11-30".parse()?;
-/// assert_eq!(november.days().count(), 30);
-/// let one: DateRange = "2026-11-24".parse()?;
-/// assert_eq!(one.start(), one.end());
-/// assert!("2026-11-30..2026-11-01".parse::<DateRange>().is_err()); // the end before the start
-/// # Ok::<(), keyapi_tiktok_store::StoreError>(())
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
-pub struct DateRange {
-    start: Date,
-    end: Date,
-}
-
-impl DateRange {
-    /// The dates from `start` to `end`; refuses an end before the start.
-    pub fn new(start: Date, end: Date) -> Result<DateRange, StoreError> {
-        if end < start {
-            return Err(StoreError::invalid_plan(format!(
-                "the range {start}..{end} ends before it starts"
-            )));
-        }
-        Ok(DateRange { start, end })
-    }
-
-    /// One day.
-    pub fn day(date: Date) -> DateRange {
-        DateRange {
-            start: date,
-            end: date,
-        }
-    }
-
-    /// The first date.
-    pub fn start(&self) -> Date {
-        self.start
-    }
-
-    /// The last date (included).
-    pub fn end(&self) -> Date {
-        self.end
-    }
-
-    /// Every date in the range, in order.
-    pub fn days(&self) -> impl Iterator<Item = Date> + '_ {
-        self.start
-            .series(jiff::Span::new().days(1))
-            .take_while(|date| *date <= self.end)
-    }
-}
-
-impl FromStr for DateRange {
-    type Err = StoreError;
-
-    fn from_str(text: &str) -> Result<DateRange, StoreError> {
-        let date = |part: &str| {
-            part.trim().parse::<Date>().map_err(|_| {
-                StoreError::invalid_plan(format!(
-                    "`{part}` is not a date: expected YYYY-MM-DD or YYYY-MM-DD..YYYY-MM-DD"
-                ))
-            })
-        };
-        match text.split_once("..") {
-            Some((start, end)) => DateRange::new(date(start)?, date(end)?),
-            None => Ok(DateRange::day(date(text)?)),
-        }
-    }
-}
-
-impl fmt::Display for DateRange {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.start == self.end {
-            write!(f, "{}", self.start)
-        } else {
-            write!(f, "{}..{}", self.start, self.end)
-        }
-    }
-}
+/// The most rankings a plan may hold: 100,000, seven years of daily, weekly and monthly
+/// rankings by views and by sales in the sixteen regions seen upstream. A larger plan is
+/// refused (split it into several syncs): its status would be walked ranking by ranking
+/// before anything is sent, and a typo such as a year 0001 should cost an error, not
+/// hours.
+pub const MAX_PLAN_RANKINGS: usize = 100_000;
 
 /// One ranking as the store keys it: what a [`VideoRankingQuery`] asks for, without the
 /// page.
@@ -161,18 +84,6 @@ impl RankingKey {
     }
 }
 
-impl RankingKey {
-    /// Date, region, field, period: the order of plans and reports.
-    fn order(&self) -> (Date, &str, i64, i64) {
-        (
-            self.date,
-            self.region.as_str(),
-            self.field.code(),
-            self.period.code(),
-        )
-    }
-}
-
 impl fmt::Display for RankingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
@@ -205,7 +116,7 @@ impl fmt::Display for RankingKey {
 ///     .periods([Period::Daily, Period::Weekly, Period::Monthly])
 ///     .limit(50);
 /// // 30 days + 5 Mondays + 1 first of the month, for 2 regions.
-/// assert_eq!(plan.rankings().len(), (30 + 5 + 1) * 2);
+/// assert_eq!(plan.rankings().count(), (30 + 5 + 1) * 2);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -287,35 +198,100 @@ impl SyncPlan {
         u32::try_from(pages).unwrap_or(MAX_PAGE).min(MAX_PAGE)
     }
 
-    /// Every ranking of the plan, each once, ordered by date, then region, field, period.
-    /// Duplicate regions, fields or periods are asked once.
-    pub fn rankings(&self) -> Vec<RankingKey> {
-        let mut rankings = Vec::new();
-        for date in self.dates.days() {
-            for &region in &self.regions {
-                for &field in &self.fields {
-                    for &period in &self.periods {
-                        if period.start_of_period(date) != date {
-                            continue;
-                        }
-                        rankings.push(RankingKey {
-                            category: self.category.clone(),
-                            ai: self.ai,
-                            ..RankingKey::new(date, region, field, period)
-                        });
-                    }
-                }
+    /// Every ranking of the plan, each once, ordered by date, then region, field, period,
+    /// made one at a time (memory does not grow with the plan). Duplicate regions, fields
+    /// or periods are asked once.
+    pub fn rankings(&self) -> impl Iterator<Item = RankingKey> + '_ {
+        let mut regions = self.regions.clone();
+        regions.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+        regions.dedup();
+        let mut fields = self.fields.clone();
+        fields.sort_by_key(|field| field.code());
+        fields.dedup();
+        let mut periods = self.periods.clone();
+        periods.sort_by_key(|period| period.code());
+        periods.dedup();
+        self.dates.days().flat_map(move |date| {
+            let periods: Vec<Period> = periods
+                .iter()
+                .copied()
+                .filter(|period| period.start_of_period(date) == date)
+                .collect();
+            let (regions, fields) = (regions.clone(), fields.clone());
+            regions.into_iter().flat_map(move |region| {
+                let periods = periods.clone();
+                fields.clone().into_iter().flat_map(move |field| {
+                    periods.clone().into_iter().map(move |period| RankingKey {
+                        category: self.category.clone(),
+                        ai: self.ai,
+                        ..RankingKey::new(date, region, field, period)
+                    })
+                })
+            })
+        })
+    }
+
+    /// How many rankings [`rankings`](SyncPlan::rankings) makes, counted without making
+    /// them (saturating).
+    ///
+    /// ```
+    /// use keyapi_tiktok::Period;
+    /// use keyapi_tiktok_store::SyncPlan;
+    /// let plan = SyncPlan::new("2026-11-01..2026-11-30".parse()?)
+    ///     .regions(["US".parse()?, "GB".parse()?])
+    ///     .periods([Period::Daily, Period::Weekly, Period::Monthly]);
+    /// assert_eq!(plan.ranking_count(), (30 + 5 + 1) * 2);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn ranking_count(&self) -> u64 {
+        let distinct = |mut names: Vec<&str>| {
+            names.sort_unstable();
+            names.dedup();
+            names.len() as u64
+        };
+        let regions = distinct(self.regions.iter().map(Region::as_str).collect());
+        let fields = distinct(self.fields.iter().map(|field| field.as_str()).collect());
+        let mut periods = self.periods.clone();
+        periods.sort_by_key(|period| period.code());
+        periods.dedup();
+        let dates: u64 = periods
+            .into_iter()
+            .map(|period| self.dates_of(period))
+            .fold(0, u64::saturating_add);
+        dates.saturating_mul(regions).saturating_mul(fields)
+    }
+
+    /// How many dates of the range a `period`'s rankings are dated on.
+    fn dates_of(&self, period: Period) -> u64 {
+        let (start, end) = (self.dates.start(), self.dates.end());
+        let mut first = period.start_of_period(start);
+        if first < start {
+            match first.checked_add(period.length()) {
+                Ok(next) => first = next,
+                Err(_) => return 0,
             }
         }
-        rankings.sort_by(|a, b| a.order().cmp(&b.order()));
-        rankings.dedup();
-        rankings
+        if first > end {
+            return 0;
+        }
+        let unit = match period {
+            Period::Weekly => jiff::Unit::Week,
+            Period::Monthly => jiff::Unit::Month,
+            _ => jiff::Unit::Day,
+        };
+        let periods_after_first = first.until((unit, end)).map_or(0, |span| match unit {
+            jiff::Unit::Week => span.get_weeks(),
+            jiff::Unit::Month => span.get_months(),
+            _ => span.get_days(),
+        });
+        u64::try_from(periods_after_first).unwrap_or(0) + 1
     }
 
     /// Refuses a plan that cannot be fetched, before anything is sent: no region, field or
     /// period; a date in the future (later than today anywhere on Earth, in UTC+14, at
     /// `now`); a limit outside 1..=[`MAX_LIMIT`]; an invalid category; a plan whose range
-    /// holds no date of its periods (a weekly plan without a Monday).
+    /// holds no date of its periods (a weekly plan without a Monday); a plan of more than
+    /// [`MAX_PLAN_RANKINGS`] rankings (counted up to the bound, so refused at once).
     ///
     /// ```
     /// use keyapi_tiktok_store::SyncPlan;
@@ -352,7 +328,14 @@ impl SyncPlan {
                 self.limit
             )));
         }
-        let first = self.rankings().into_iter().next();
+        if self.ranking_count() > MAX_PLAN_RANKINGS as u64 {
+            return Err(StoreError::invalid_plan(format!(
+                "{} holds more than {MAX_PLAN_RANKINGS} rankings, the most one plan may \
+                 hold (MAX_PLAN_RANKINGS): split it into several syncs",
+                self.dates
+            )));
+        }
+        let first = self.rankings().next();
         let Some(first) = first else {
             return Err(StoreError::invalid_plan(format!(
                 "{} holds no date of the plan's periods (weekly rankings are dated on Mondays, monthly ones on the 1st)",
@@ -367,9 +350,7 @@ impl SyncPlan {
 }
 
 /// Today's date in UTC, which [`VideoRankingQuery::is_settled`] counts from.
-pub(crate) fn today_utc(now: Timestamp) -> Date {
-    now.to_zoned_datetime(jiff::tz::TimeZone::UTC).date()
-}
+pub(crate) use crate::dates::today as today_utc;
 
 #[cfg(test)]
 mod tests {
@@ -384,7 +365,6 @@ mod tests {
 
     fn dates(plan: &SyncPlan, period: Period) -> Vec<Date> {
         plan.rankings()
-            .into_iter()
             .filter(|key| key.period == period)
             .map(|key| key.date)
             .collect()
@@ -410,39 +390,51 @@ mod tests {
     }
 
     #[test]
+    fn the_count_of_rankings_is_the_number_made() {
+        for (dates, periods) in [
+            (
+                "2026-10-28..2026-12-01",
+                &[Period::Weekly, Period::Monthly][..],
+            ),
+            (
+                "2026-11-02..2026-11-02",
+                &[Period::Weekly, Period::Monthly][..],
+            ),
+            (
+                "2026-11-03..2026-11-08",
+                &[Period::Weekly, Period::Monthly][..],
+            ),
+            (
+                "2024-01-31..2026-03-01",
+                &[Period::Daily, Period::Weekly, Period::Monthly][..],
+            ),
+            (
+                "2026-11-29..2026-12-01",
+                &[Period::Daily, Period::Daily][..],
+            ),
+        ] {
+            let plan = plan(dates, periods)
+                .regions([
+                    "US".parse().unwrap(),
+                    "GB".parse().unwrap(),
+                    "us".parse().unwrap(),
+                ])
+                .fields([RankField::Views, RankField::Sales, RankField::Views]);
+            assert_eq!(
+                plan.ranking_count(),
+                plan.rankings().count() as u64,
+                "{dates} {periods:?}"
+            );
+        }
+    }
+
+    #[test]
     fn daily_rankings_are_every_date_and_duplicates_are_asked_once() {
         let plan = plan("2026-11-29..2026-12-01", &[Period::Daily, Period::Daily])
             .regions(["US".parse().unwrap(), "us".parse().unwrap()]);
         assert_eq!(
             dates(&plan, Period::Daily),
             [date(2026, 11, 29), date(2026, 11, 30), date(2026, 12, 1)]
-        );
-    }
-
-    #[test]
-    fn a_range_is_one_date_or_two_joined_by_two_dots() {
-        let range: DateRange = " 2026-11-01 .. 2026-11-03 ".parse().unwrap();
-        assert_eq!(
-            (range.start(), range.end()),
-            (date(2026, 11, 1), date(2026, 11, 3))
-        );
-        assert_eq!(range.to_string(), "2026-11-01..2026-11-03");
-        let day: DateRange = "2026-02-28".parse().unwrap();
-        assert_eq!(day.days().collect::<Vec<_>>(), [date(2026, 2, 28)]);
-        for bad in [
-            "",
-            "2026-11-01..",
-            "..2026-11-01",
-            "2026-13-01",
-            "2026-11-01...2026-11-02",
-            "yesterday",
-        ] {
-            assert!(bad.parse::<DateRange>().is_err(), "{bad}");
-        }
-        let error = "2026-11-02..2026-11-01".parse::<DateRange>().unwrap_err();
-        assert_eq!(
-            error.to_string(),
-            "invalid plan: the range 2026-11-02..2026-11-01 ends before it starts"
         );
     }
 
@@ -475,6 +467,38 @@ mod tests {
         assert!(
             message(plan("2026-11-03", &[Period::Daily]).category("beauty"))
                 .contains("product_category_id")
+        );
+    }
+
+    #[test]
+    fn a_plan_larger_than_the_bound_is_refused_naming_it() {
+        let now: Timestamp = "2026-12-01T11:00:00Z".parse().unwrap();
+        let error = plan("0001-01-01..2026-01-01", &[Period::Daily])
+            .validate(now)
+            .unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            "invalid plan: 0001-01-01..2026-01-01 holds more than 100000 rankings, the most \
+             one plan may hold (MAX_PLAN_RANKINGS): split it into several syncs"
+        );
+        // Monthly rankings over the same dates are fewer than the bound.
+        assert!(
+            plan("0001-01-01..2026-01-01", &[Period::Monthly])
+                .validate(now)
+                .is_ok()
+        );
+        // Exactly the bound is accepted: 100,000 days is 273 years of one daily ranking.
+        let start = date(2026, 11, 30)
+            .checked_sub(jiff::Span::new().days(MAX_PLAN_RANKINGS as i64 - 1))
+            .unwrap();
+        let largest = plan(&format!("{start}..2026-11-30"), &[Period::Daily]);
+        assert!(largest.validate(now).is_ok());
+        assert_eq!(largest.ranking_count(), MAX_PLAN_RANKINGS as u64);
+        let start = start.checked_sub(jiff::Span::new().days(1)).unwrap();
+        assert!(
+            plan(&format!("{start}..2026-11-30"), &[Period::Daily])
+                .validate(now)
+                .is_err()
         );
     }
 

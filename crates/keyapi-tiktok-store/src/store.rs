@@ -37,15 +37,29 @@ impl Store {
     /// Opens the store at `path` for reading and writing, creating it (and its directory)
     /// when missing and bringing an older schema up to date.
     ///
+    /// Every spelling of the path (symbolic links to the file or to a directory on the
+    /// way, `..`, a relative path) reaches the one file, which is opened by its real name
+    /// (see [`Store::path`]), so its one-writer lock and its `-wal` file are shared.
+    ///
     /// Refuses, leaving the file untouched: a directory ([`StoreError::IsDirectory`]), a
     /// file that is not SQLite ([`StoreError::NotSqlite`]), another application's
-    /// database ([`StoreError::ForeignDatabase`]) and a newer schema
-    /// ([`StoreError::NewerSchema`]).
+    /// database ([`StoreError::ForeignDatabase`]), a newer schema
+    /// ([`StoreError::NewerSchema`]), a file with more than one hard link
+    /// ([`StoreError::HardLinked`]) and a symbolic link to nothing
+    /// ([`StoreError::DanglingSymlink`]: creating its target would put a store where the
+    /// user did not look, so nothing is created).
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        let exists = refuse_foreign(path)?;
-        if !exists {
-            create_private(path)?;
-        }
+        let path = match locate(path)? {
+            Some(real) => real,
+            None => {
+                create_private(path)?;
+                locate(path)?.ok_or_else(|| StoreError::Missing {
+                    path: path.to_owned(),
+                })?
+            }
+        };
+        let path = path.as_path();
+        refuse_foreign(path)?;
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE;
         let mut connection = open_connection(path, flags)?;
         connection
@@ -63,16 +77,17 @@ impl Store {
     /// Refuses what [`Store::open`] refuses, and a missing or empty database
     /// ([`StoreError::Missing`]).
     pub fn open_read_only(path: &Path) -> Result<Store, StoreError> {
+        let missing = || StoreError::Missing {
+            path: path.to_owned(),
+        };
+        let path = locate(path)?.ok_or_else(missing)?;
+        let path = path.as_path();
         if !refuse_foreign(path)? {
-            return Err(StoreError::Missing {
-                path: path.to_owned(),
-            });
+            return Err(missing());
         }
         let connection = open_connection(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
         if schema::version(&connection, path)? < SCHEMA_VERSION {
-            return Err(StoreError::Missing {
-                path: path.to_owned(),
-            });
+            return Err(missing());
         }
         Ok(Store {
             connection,
@@ -81,14 +96,15 @@ impl Store {
         })
     }
 
-    /// The database's path.
+    /// The database file's path, every symbolic link and `..` resolved: the one name
+    /// every spelling of the path reaches, beside which the lock, `-wal` and `-shm` files
+    /// are.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    /// What a sync of `plan` would do as of `now`: which rankings it fetches (new,
-    /// resumed at their first missing page, refreshed because they may still change),
-    /// which are already complete, and the most credits it can cost. Reads only.
+    /// What a sync of `plan` would do as of `now`, in totals: how many rankings it fetches,
+    /// how many are already complete, and the most credits it can cost. Reads only.
     ///
     /// ```no_run
     /// # use keyapi_tiktok_store::*;
@@ -98,7 +114,29 @@ impl Store {
     /// # Ok(()) }
     /// ```
     pub fn plan_status(&self, plan: &SyncPlan, now: Timestamp) -> Result<PlanStatus, StoreError> {
-        PlanStatus::new(plan, now, |key| self.stored(key))
+        PlanStatus::of(self.plan_rankings(plan, now)?)
+    }
+
+    /// What a sync of `plan` would do with each of its rankings as of `now`, in plan
+    /// order, one at a time (memory does not grow with the plan): fetch it (new, resumed
+    /// at its first missing page, refreshed because it may still change) or skip it
+    /// (complete). Validates the plan first; reads only.
+    ///
+    /// ```no_run
+    /// # use keyapi_tiktok_store::*;
+    /// # fn run(store: Store, plan: SyncPlan) -> Result<(), StoreError> {
+    /// for planned in store.plan_rankings(&plan, jiff::Timestamp::now())? {
+    ///     let planned = planned?;
+    ///     println!("{}: {:?}, up to {} pages", planned.key, planned.action, planned.max_pages);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn plan_rankings<'a>(
+        &'a self,
+        plan: &'a SyncPlan,
+        now: Timestamp,
+    ) -> Result<impl Iterator<Item = Result<PlannedRanking, StoreError>> + 'a, StoreError> {
+        planned_rankings(plan, now, |key| self.stored(key))
     }
 
     /// What the store holds of one ranking, if anything.
@@ -150,8 +188,8 @@ impl Store {
             .map_err(StoreError::sqlite("read", &self.path))
     }
 
-    /// Holds the one-writer lock on `PATH-lock` until dropped; fails at once when another
-    /// sync holds it.
+    /// Holds the one-writer lock on `PATH-lock` beside the real file ([`Store::path`])
+    /// until dropped; fails at once when another sync holds it.
     pub(crate) fn lock(&self) -> Result<File, StoreError> {
         if self.read_only {
             return Err(StoreError::io("write", &self.path)(std::io::Error::new(
@@ -178,6 +216,52 @@ impl Store {
     }
 }
 
+/// The file `path` reaches, every symbolic link and `..` resolved (`None` when there is
+/// none yet); refuses a symbolic link to nothing and a file with more than one hard link
+/// (no name can be chosen for it: SQLite would keep a `-wal` file per name).
+fn locate(path: &Path) -> Result<Option<PathBuf>, StoreError> {
+    match canonicalize(path) {
+        Ok(real) => {
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::MetadataExt;
+                let metadata = std::fs::metadata(&real).map_err(StoreError::io("read", &real))?;
+                if metadata.is_file() && metadata.nlink() > 1 {
+                    return Err(StoreError::HardLinked {
+                        path: real,
+                        links: metadata.nlink(),
+                    });
+                }
+            }
+            Ok(Some(real))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            match std::fs::read_link(path) {
+                Ok(target) => Err(StoreError::DanglingSymlink {
+                    path: path.to_owned(),
+                    target,
+                }),
+                // Nothing there (or a directory on the way is missing): created by `open`.
+                Err(_) => Ok(None),
+            }
+        }
+        Err(error) => Err(StoreError::io("find", path)(error)),
+    }
+}
+
+/// `std::fs::canonicalize`, without the `\\?\` prefix Windows puts before a drive path
+/// (messages would show it, and it names the same file without it).
+fn canonicalize(path: &Path) -> std::io::Result<PathBuf> {
+    let real = std::fs::canonicalize(path)?;
+    #[cfg(windows)]
+    if let Some(drive_path) = real.to_str().and_then(|real| real.strip_prefix(r"\\?\")) {
+        if drive_path.as_bytes().get(1) == Some(&b':') {
+            return Ok(PathBuf::from(drive_path));
+        }
+    }
+    Ok(real)
+}
+
 /// Refuses a directory, a file that is not SQLite, another application's database and a
 /// newer schema, without writing a byte; whether there is a database at all.
 fn refuse_foreign(path: &Path) -> Result<bool, StoreError> {
@@ -200,6 +284,9 @@ fn refuse_foreign(path: &Path) -> Result<bool, StoreError> {
     }
 }
 
+/// How long a connection waits for the file when another holds it (a checkpoint).
+pub(crate) const BUSY_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// A connection with the store's settings: a busy timeout (a checkpoint may hold the file
 /// for a moment), `synchronous = NORMAL` (safe with WAL: a crash loses at most the last
 /// commits, never the database) and foreign keys on.
@@ -207,7 +294,7 @@ pub(crate) fn open_connection(path: &Path, flags: OpenFlags) -> Result<Connectio
     let connection = Connection::open_with_flags(path, flags | OpenFlags::SQLITE_OPEN_NO_MUTEX)
         .map_err(StoreError::sqlite("open", path))?;
     connection
-        .busy_timeout(std::time::Duration::from_secs(10))
+        .busy_timeout(BUSY_TIMEOUT)
         .and_then(|()| connection.pragma_update(None, "synchronous", "NORMAL"))
         .and_then(|()| connection.pragma_update(None, "foreign_keys", true))
         .map_err(StoreError::sqlite("open", path))?;
@@ -331,7 +418,7 @@ pub struct StoredRanking {
     pub settled: bool,
 }
 
-/// One ranking of a plan, as [`Store::plan_status`] found it.
+/// One ranking of a plan, as [`Store::plan_rankings`] found it.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct PlannedRanking {
     /// The ranking.
@@ -347,12 +434,58 @@ pub struct PlannedRanking {
     pub stored: Option<StoredRanking>,
 }
 
-/// What a sync of a plan would do: see [`Store::plan_status`] and
-/// [`PlanStatus::of_empty_store`].
-#[derive(Clone, Debug, PartialEq, Serialize)]
+impl PlannedRanking {
+    /// Each ranking of `plan` as of `now` in a store that holds none of it (or does not
+    /// exist yet): every one new. Nothing is read or created; the plan is validated first.
+    ///
+    /// ```
+    /// # use keyapi_tiktok_store::*;
+    /// let plan = SyncPlan::new("2026-11-01..2026-11-03".parse()?).regions(["US".parse()?]).limit(30);
+    /// let mut rankings = PlannedRanking::of_empty_store(&plan, "2026-12-01T00:00:00Z".parse()?)?;
+    /// assert_eq!(rankings.next().transpose()?.map(|planned| planned.action), Some(Action::New));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn of_empty_store(
+        plan: &SyncPlan,
+        now: Timestamp,
+    ) -> Result<impl Iterator<Item = Result<PlannedRanking, StoreError>> + '_, StoreError> {
+        planned_rankings(plan, now, |_| Ok(None))
+    }
+}
+
+/// Each ranking of `plan` as of `now`, given what is `stored` of each, made one at a time
+/// (memory does not grow with the plan); the plan is validated first.
+pub(crate) fn planned_rankings<'a>(
+    plan: &'a SyncPlan,
+    now: Timestamp,
+    mut stored: impl FnMut(&RankingKey) -> Result<Option<StoredRanking>, StoreError> + 'a,
+) -> Result<impl Iterator<Item = Result<PlannedRanking, StoreError>> + 'a, StoreError> {
+    plan.validate(now)?;
+    let today = today_utc(now);
+    let needed = plan.pages_per_ranking();
+    Ok(plan.rankings().map(move |key| {
+        let stored = stored(&key)?;
+        let action = Action::decide(stored.as_ref(), needed);
+        let max_pages = match action {
+            Action::Skip => 0,
+            Action::New | Action::Refresh => needed,
+            Action::Resume { from_page } => needed.saturating_sub(from_page) + 1,
+        };
+        let settled = key.query().is_settled(today);
+        Ok(PlannedRanking {
+            key,
+            action,
+            max_pages,
+            settled,
+            stored,
+        })
+    }))
+}
+
+/// What a sync of a plan would do, in totals: see [`Store::plan_status`] and
+/// [`PlanStatus::of_empty_store`]; [`Store::plan_rankings`] gives each ranking.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
 pub struct PlanStatus {
-    /// Every ranking of the plan, in plan order.
-    pub rankings: Vec<PlannedRanking>,
     /// Rankings a sync fetches (new, resumed or refreshed).
     pub to_fetch: usize,
     /// Rankings stored whole (for this plan) after they settled: skipped.
@@ -374,48 +507,28 @@ impl PlanStatus {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn of_empty_store(plan: &SyncPlan, now: Timestamp) -> Result<PlanStatus, StoreError> {
-        PlanStatus::new(plan, now, |_| Ok(None))
+        PlanStatus::of(PlannedRanking::of_empty_store(plan, now)?)
     }
 
-    /// The status of `plan` as of `now`, given what is `stored` of each ranking.
-    fn new(
-        plan: &SyncPlan,
-        now: Timestamp,
-        mut stored: impl FnMut(&RankingKey) -> Result<Option<StoredRanking>, StoreError>,
+    /// The totals of these rankings.
+    pub fn of(
+        rankings: impl IntoIterator<Item = Result<PlannedRanking, StoreError>>,
     ) -> Result<PlanStatus, StoreError> {
-        plan.validate(now)?;
-        let today = today_utc(now);
-        let needed = plan.pages_per_ranking();
-        let mut status = PlanStatus {
-            rankings: Vec::new(),
-            to_fetch: 0,
-            complete: 0,
-            max_credits: 0,
-        };
-        for key in plan.rankings() {
-            let stored = stored(&key)?;
-            let action = Action::decide(stored.as_ref(), needed);
-            let max_pages = match action {
-                Action::Skip => 0,
-                Action::New | Action::Refresh => needed,
-                Action::Resume { from_page } => needed.saturating_sub(from_page) + 1,
-            };
-            if action == Action::Skip {
-                status.complete += 1;
-            } else {
-                status.to_fetch += 1;
-            }
-            status.max_credits += u64::from(max_pages);
-            let settled = key.query().is_settled(today);
-            status.rankings.push(PlannedRanking {
-                key,
-                action,
-                max_pages,
-                settled,
-                stored,
-            });
+        let mut status = PlanStatus::default();
+        for planned in rankings {
+            status.add(&planned?);
         }
         Ok(status)
+    }
+
+    /// Counts one more ranking.
+    pub fn add(&mut self, planned: &PlannedRanking) {
+        if planned.action == Action::Skip {
+            self.complete += 1;
+        } else {
+            self.to_fetch += 1;
+        }
+        self.max_credits += u64::from(planned.max_pages);
     }
 }
 
@@ -445,7 +558,7 @@ fn create_private(path: &Path) -> Result<(), StoreError> {
 }
 
 /// Options that create a file readable and writable by its owner only (0600 on unix).
-fn private_file_options() -> std::fs::OpenOptions {
+pub(crate) fn private_file_options() -> std::fs::OpenOptions {
     let mut options = File::options();
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);

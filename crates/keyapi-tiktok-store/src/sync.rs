@@ -3,7 +3,8 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, PoisonError};
 
 use futures::StreamExt;
 use jiff::Timestamp;
@@ -11,8 +12,9 @@ use keyapi_tiktok::{Client, Error, MAX_PAGE_SIZE};
 use serde::Serialize;
 use tokio::sync::mpsc;
 
+use crate::copy::Checkpoint;
 use crate::plan::today_utc;
-use crate::store::{Action, PlannedRanking, RankingState};
+use crate::store::{Action, PlannedRanking, RankingState, planned_rankings};
 use crate::writer::{MAX_BATCH, PageWrite, Writer};
 use crate::{RankingKey, Store, StoreError, SyncError, SyncPlan};
 
@@ -220,9 +222,14 @@ impl Store {
         // Taken before reading what is stored, and held by the writer thread until its last
         // commit, even when this future is dropped halfway.
         let lock = self.lock()?;
-        let status = self.plan_status(plan, options.now)?;
+        // The plan's rankings are looked up one at a time as the run reaches them, so memory
+        // does not grow with the plan, through a connection of their own behind a mutex
+        // (a `Store` is not `Sync`: borrowed bare, it would make this future not `Send`).
+        let reader = Mutex::new(Store::open_read_only(&self.path)?);
+        let read = || reader.lock().unwrap_or_else(PoisonError::into_inner);
+        let rankings_planned = usize::try_from(plan.ranking_count()).unwrap_or(usize::MAX);
         // The write probe: a read-only file or location fails here, before a credit.
-        let run_id = self.start_run(plan, status.rankings.len())?;
+        let run_id = self.start_run(plan, rankings_planned)?;
         let writer = Writer::start(
             &self.path,
             lock,
@@ -232,21 +239,40 @@ impl Store {
         )?;
         let usage_before = client.usage();
 
-        // A resumed ranking's first new page is checked against the stored page before it.
-        let mut to_fetch = Vec::with_capacity(status.to_fetch);
-        for planned in status.rankings {
-            let after = match (&planned.action, &planned.stored) {
-                (Action::Skip, _) => continue,
-                (Action::Resume { from_page }, Some(stored)) => {
-                    self.page_video_ids(stored.id, from_page.saturating_sub(1))?
-                }
-                _ => Vec::new(),
-            };
-            to_fetch.push((planned, after));
-        }
-        let needed = plan.pages_per_ranking();
         let stopping = AtomicBool::new(false);
-        let results: Vec<(RankingKey, Fetched)> = futures::stream::iter(to_fetch)
+        let skipped = AtomicUsize::new(0);
+        let read_error = Mutex::new(None);
+        let to_fetch = planned_rankings(plan, options.now, |key| read().stored(key))?
+            .map(|planned| {
+                // A resumed ranking's first new page is checked against the stored page
+                // before it.
+                let planned = planned?;
+                let after = match (&planned.action, &planned.stored) {
+                    (Action::Resume { from_page }, Some(stored)) => {
+                        read().page_video_ids(stored.id, from_page.saturating_sub(1))?
+                    }
+                    _ => Vec::new(),
+                };
+                Ok((planned, after))
+            })
+            .map_while(|planned: Result<_, StoreError>| match planned {
+                Ok(planned) => Some(planned),
+                Err(error) => {
+                    stopping.store(true, Ordering::Relaxed);
+                    *read_error.lock().unwrap_or_else(PoisonError::into_inner) = Some(error);
+                    None
+                }
+            })
+            .filter(|(planned, _)| {
+                let skip = planned.action == Action::Skip;
+                if skip {
+                    skipped.fetch_add(1, Ordering::Relaxed);
+                }
+                !skip
+            });
+        let needed = plan.pages_per_ranking();
+        // Only failures are kept: memory does not grow with the rankings fetched.
+        let (fetched, failures) = futures::stream::iter(to_fetch)
             .map(|(planned, after)| {
                 let (stopping, options, pages) = (&stopping, &options, writer.sender());
                 async move {
@@ -257,17 +283,34 @@ impl Store {
                 }
             })
             .buffer_unordered(options.concurrency.max(1))
-            .collect()
+            .fold(
+                (0_usize, Vec::new()),
+                |(count, mut failures), (key, fetched)| async move {
+                    if let Fetched::Failed(error) = fetched {
+                        failures.push((key, error));
+                    }
+                    (count + 1, failures)
+                },
+            )
             .await;
-        let tally = writer.finish().await;
+        drop(reader);
+        let mut tally = writer.finish().await;
+        if let Some(error) = read_error
+            .into_inner()
+            .unwrap_or_else(PoisonError::into_inner)
+        {
+            tally.error.get_or_insert(error);
+        }
 
         let usage = client.usage();
+        let rankings_skipped = skipped.into_inner();
         let mut report = SyncReport {
             run_id,
-            rankings_planned: status.to_fetch + status.complete,
-            rankings_skipped: status.complete,
+            rankings_planned,
+            rankings_skipped,
             rankings_done: tally.done.len(),
-            rankings_partial: 0,
+            // Every ranking this run fetched and did not store whole.
+            rankings_partial: fetched.saturating_sub(tally.done.len()),
             rankings_failed: 0,
             pages: tally.pages,
             items: tally.items,
@@ -280,15 +323,11 @@ impl Store {
             outcome: SyncOutcome::Complete,
         };
         let mut first_error = None;
-        for (key, fetched) in results {
-            // A repeated page fails its ranking and also ends it (stored whole).
-            if !tally.done.contains(&key) {
-                report.rankings_partial += 1;
-            }
-            if let Fetched::Failed(error) = fetched {
-                report.rankings_failed += 1;
-                first_error.get_or_insert(error);
-            }
+        for (_key, error) in failures {
+            // A repeated page fails its ranking and also ends it (stored whole), so a
+            // failure is counted whether or not its ranking is done.
+            report.rankings_failed += 1;
+            first_error.get_or_insert(error);
         }
         report.outcome = match (&tally.error, &first_error) {
             (Some(_), _) => SyncOutcome::WriteFailed,
@@ -300,6 +339,7 @@ impl Store {
             &report,
             failure.or_else(|| first_error.as_ref().map(ToString::to_string)),
         );
+        self.fold_wal_after_sync();
         match (tally.error, first_error) {
             (Some(error), _) => Err(SyncError::Write {
                 error,
@@ -310,6 +350,22 @@ impl Store {
                 report: Box::new(report),
             }),
             (None, None) => Ok(report),
+        }
+    }
+
+    /// Folds the WAL back into the database file, so a copy of the file alone holds the
+    /// run; says so (`-v`) when a reader holds it. Best effort, like the ledger's last row.
+    fn fold_wal_after_sync(&self) {
+        let wal = format!("{}-wal", self.path.display());
+        match self.fold_wal() {
+            Ok(Checkpoint::Folded) => tracing::info!("folded {wal} back into the database"),
+            Ok(Checkpoint::ReadersHoldIt) => tracing::info!(
+                "a reader holds {wal} (a read transaction, or a sync that started since), so \
+                 it was not folded back into the database: the .sqlite3 file alone misses \
+                 the latest commits until a later checkpoint (copy a store with \
+                 `keyapi-tiktok store backup`)"
+            ),
+            Err(error) => tracing::warn!("{error}"),
         }
     }
 

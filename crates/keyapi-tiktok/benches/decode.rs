@@ -1,6 +1,7 @@
 //! Decoding a 10-item page: `Page::from_body` (spec-exact serde decode through the
 //! generated types, then normalisation) against the plain serde decode of the generated
-//! `VideoRankingResponse` from the same bytes. Target: at most 1.3 times as long.
+//! `VideoRankingResponse` from the same bytes. Targets (issue 32): at most 1.25 times as
+//! long on the spec example page, 1.15 on the realistic one.
 //!
 //! Criterion reports the absolute times; a summary at the end times both side by side in
 //! interleaved rounds and prints their median `ratio`, which is what the README quotes.
@@ -18,13 +19,11 @@ use criterion::{Criterion, Throughput};
 use keyapi_tiktok::{Page, VideoRankingQuery};
 use keyapi_tiktok_openapi::types;
 
-/// The ratio the design allows.
-const TARGET: f64 = 1.3;
-
-fn fixtures() -> [(&'static str, Vec<u8>); 2] {
+/// The pages, and the ratio to serde each is allowed.
+fn fixtures() -> [(&'static str, Vec<u8>, f64); 2] {
     [
-        ("spec_example", common::spec_example_page()),
-        ("realistic", common::realistic_page()),
+        ("spec_example", common::spec_example_page(), 1.25),
+        ("realistic", common::realistic_page(), 1.15),
     ]
 }
 
@@ -55,7 +54,7 @@ fn check(name: &str, body: &[u8], query: &VideoRankingQuery) {
 
 fn bench_decode(c: &mut Criterion) {
     let query = common::query();
-    for (name, body) in fixtures() {
+    for (name, body, _) in fixtures() {
         check(name, &body, &query);
         let mut group = c.benchmark_group(format!("decode/{name}"));
         group.throughput(Throughput::Bytes(body.len() as u64));
@@ -87,11 +86,11 @@ fn summary() {
         (1, Duration::from_micros(100))
     };
     let query = common::query();
-    println!("\nsummary: median of {rounds} interleaved rounds, target ratio <= {TARGET:.2}");
+    println!("\nsummary: median of {rounds} interleaved rounds");
     if !common::measuring() {
         println!("  (a check run without --bench: too small for the figures to mean anything)");
     }
-    for (name, body) in fixtures() {
+    for (name, body, target) in fixtures() {
         // Enough iterations for a round of the slower decode to take about `budget`.
         let once = time(10, || drop(black_box(from_body(&body, &query)))) / 10;
         let iterations = (budget.as_nanos() / once.as_nanos().max(1)).clamp(1, 100_000) as u32;
@@ -115,14 +114,37 @@ fn summary() {
         let (plain, page) = (common::median(&plain_times), common::median(&page_times));
         println!(
             "{name:>13} ({} bytes): serde {plain:.2} µs, Page::from_body {page:.2} µs, \
-             ratio = {ratio:.2} [{}]",
+             ratio = {ratio:.2} (target <= {target:.2}) [{}]",
             body.len(),
-            if ratio <= TARGET { "met" } else { "MISSED" },
+            if ratio <= target { "met" } else { "MISSED" },
         );
     }
 }
 
+/// `--instructions DECODER PAGE COUNT`: `COUNT` decodes and nothing else, for an
+/// instruction count (`valgrind --tool=callgrind`, see the benches' README). DECODER:
+/// `serde` or `page`; PAGE: `spec_example` or `realistic`.
+fn instructions(decoder: &str, page: &str, count: u32) {
+    let query = common::query();
+    let Some((_, body, _)) = fixtures().into_iter().find(|(name, ..)| *name == page) else {
+        panic!("--instructions: no page {page}");
+    };
+    for _ in 0..count {
+        match decoder {
+            "serde" => drop(black_box(serde_decode(black_box(&body)))),
+            "page" => drop(black_box(from_body(black_box(&body), &query))),
+            other => panic!("--instructions: no decoder {other}"),
+        }
+    }
+}
+
 fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if let Some(at) = args.iter().position(|arg| arg == "--instructions") {
+        let arg = |i: usize| args.get(at + i).map_or("", String::as_str);
+        instructions(arg(1), arg(2), arg(3).parse().unwrap_or(100));
+        return;
+    }
     let mut criterion = Criterion::default().configure_from_args();
     bench_decode(&mut criterion);
     criterion.final_summary();

@@ -12,6 +12,8 @@
 //!    another path, found by its `operationId`), regenerates the client, prints the
 //!    spec-diff and the generated API's changes, adds an entry to CHANGELOG.md's
 //!    Unreleased section and, with `--pr-body FILE`, writes the pull request's body.
+//! 4. Writes each breaking version bump into the manifests (`versions.rs`), so that the
+//!    release PR carries what cargo-semver-checks cannot see.
 //!
 //! Nothing is written until every step has succeeded. Exit status: 0 when nothing changed
 //! or every change is additive, 1 when a change is breaking, 2 when the command line is
@@ -23,6 +25,7 @@ mod report;
 mod staged;
 #[cfg(test)]
 mod tests;
+mod versions;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -143,7 +146,7 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     let patches = std::fs::read_to_string(&patches_path)
         .with_context(|| format!("cannot read {}", patches_path.display()))?;
     let new_patches = follow_moves(&patches, &extracted.moved);
-    let regenerated = regenerate_staged(root, &new_text, &new_patches)?;
+    let regenerated = regenerate_staged(root, &new_text, &new_patches, &[])?;
     let (current, fresh) = regenerated
         .iter()
         .find(|output| output.file == GENERATED)
@@ -166,6 +169,14 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
     let changelog = std::fs::read_to_string(&changelog_path)
         .with_context(|| format!("cannot read {}", changelog_path.display()))?;
     let changelog = update.changelog_with_entry(&changelog)?;
+    let bumped = versions::bump_breaking(root, &update.breaking_crates())?;
+    // The provenance rewrites the generated crate's manifest: from the bumped one, so it
+    // keeps the new version.
+    let regenerated = if bumped.files.is_empty() {
+        regenerated
+    } else {
+        regenerate_staged(root, &new_text, &new_patches, &bumped.files)?
+    };
 
     // Every step succeeded: stage every file (the PR body too), then move them into place.
     let mut files = vec![(vendored_path, new_text)];
@@ -173,16 +184,24 @@ fn update(root: &Path, options: &Options) -> Result<bool> {
         files.push((patches_path, new_patches));
     }
     for output in regenerated {
-        if output.fresh != output.current {
+        // A file a bump touched differs from the tree's even where its staged copy did not.
+        let bumped_too = bumped.files.iter().any(|(path, _)| path == output.file);
+        if output.fresh != output.current || bumped_too {
             files.push((root.join(output.file), output.fresh));
+        }
+    }
+    for (path, text) in bumped.files {
+        let path = root.join(path);
+        if !files.iter().any(|(staged, _)| *staged == path) {
+            files.push((path, text));
         }
     }
     files.push((changelog_path, changelog));
     if let Some(pr_body) = &options.pr_body {
-        files.push((pr_body.clone(), update.pr_body()));
+        files.push((pr_body.clone(), update.pr_body(&bumped.versions)));
     }
     let written = Staged::write(files)?.commit()?;
-    crate::print_out(&update.summary());
+    crate::print_out(&update.summary(&bumped.versions));
     let written: Vec<String> = written
         .iter()
         .map(|path| {
@@ -212,6 +231,7 @@ fn regenerate_staged(
     root: &Path,
     spec_text: &str,
     patches: &str,
+    bumped: &[(String, String)],
 ) -> Result<Vec<regenerate::Output>> {
     let staging = tempfile::tempdir().context("cannot create a staging directory")?;
     let copy = |file: &str| -> Result<()> {
@@ -238,6 +258,14 @@ fn regenerate_staged(
         .context("cannot create the staging spec/ directory")?;
     write(&staging.path().join(UPSTREAM), spec_text)?;
     write(&staging.path().join(spec::PATCHES), patches)?;
+    for (file, text) in bumped {
+        let to = staging.path().join(file);
+        if let Some(parent) = to.parent() {
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        write(&to, text)?;
+    }
     regenerate::outputs(staging.path())
         .context("the new upstream document cannot be regenerated with spec/patches.yaml")
 }

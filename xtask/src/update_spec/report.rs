@@ -4,24 +4,55 @@
 use anyhow::{Result, bail};
 
 use super::extract::Extracted;
+use super::versions::Written;
 use crate::spec_diff::{self, Change, Severity, clean, markdown_escape};
 
-/// The bump rule, as the pull request's body states it (the policy in the library README).
+/// The bump rule, as the pull request's body states it (the policy is "Versioning" in the
+/// library README, which names the same crates).
 pub(super) const BUMP_RULE: &str = "\
-`keyapi-tiktok-openapi`: any change to its generated API is breaking (a minor bump while \
-the version is 0.x); no API change is a patch. `keyapi-tiktok` pins the generated crate \
-with `=`, so every release of it needs a release of `keyapi-tiktok`, which breaks only \
-when its own public API breaks: update-spec cannot know that without compiling, so it \
-suggests a patch for an additive spec change and, for a breaking one, a minor bump if \
-`cargo semver-checks` reports a break, else a patch. `keyapi-tiktok-cli`, \
-`keyapi-tiktok-testkit` and `keyapi-tiktok-spec`: a patch (they follow).";
+Each published crate has its own version and breaks only when its own API does \
+(\"Versioning\" in `crates/keyapi-tiktok/README.md`). `keyapi-tiktok-openapi`: any change \
+to its generated API is breaking (a new optional property is a new field of a struct \
+anyone can build). `keyapi-tiktok` pins it with `=` and never shows it, so it takes a \
+patch unless the spec change is breaking (a removed or retyped property, a parameter \
+made required). `keyapi-tiktok-store` shows `keyapi-tiktok`'s types in its API, so it \
+breaks when that crate breaks; `keyapi-tiktok-cli` breaks with it too (a removed property \
+is a removed output column, a required parameter a required option). \
+`keyapi-tiktok-spec` and `keyapi-tiktok-testkit` read any document: a spec change \
+releases neither. update-spec writes each breaking bump into the manifests, because \
+cargo-semver-checks cannot see all of them (it does not compare parameter types, and does \
+not check a command); release-plz keeps a version already ahead of crates.io and makes \
+the patches itself.";
 
-/// The published crates that only follow a release of the generated crate.
-const FOLLOWERS: [&str; 3] = [
-    "keyapi-tiktok-cli",
-    "keyapi-tiktok-testkit",
-    "keyapi-tiktok-spec",
-];
+/// Why cargo-semver-checks' verdict in the release PR means nothing until this branch
+/// compiles.
+pub(super) const SEMVER_CHECKS_CAVEAT: &str = "\
+**Fix a red `cargo check --workspace` on this branch first.** cargo-semver-checks reads \
+rustdoc's JSON, and rustdoc does not type-check function bodies: it reports green on a \
+tree that does not compile, which is what this branch is until the ergonomic crate maps \
+the change (`normalise` destructures every generated field on purpose). Its verdict in \
+the release PR counts only once this branch builds and its tests pass.";
+
+/// How a crate's version moves for an update.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Level {
+    /// The minor while 0.x, the major from 1.0: written into the manifests by update-spec.
+    Breaking,
+    /// Made by release-plz, which releases every crate whose package changed.
+    Patch,
+    /// The crate's package does not change: no release.
+    None,
+}
+
+impl Level {
+    fn describe(self) -> &'static str {
+        match self {
+            Level::Breaking => "breaking (minor while 0.x)",
+            Level::Patch => "patch",
+            Level::None => "none",
+        }
+    }
+}
 
 /// Everything one update found, for the reports.
 pub(super) struct Update<'a> {
@@ -39,10 +70,10 @@ pub(super) struct Update<'a> {
     pub(super) new_sha256: &'a str,
 }
 
-/// One published crate's suggested release.
+/// One published crate's release for this update.
 struct Bump {
     krate: &'static str,
-    bump: &'static str,
+    level: Level,
     why: &'static str,
 }
 
@@ -54,42 +85,93 @@ impl Update<'_> {
             .any(|change| change.severity == Severity::Breaking)
     }
 
-    /// The bumps [`BUMP_RULE`] gives for this update.
+    /// The bumps [`BUMP_RULE`] gives for this update, one per published crate.
     fn bumps(&self) -> Vec<Bump> {
+        let bump = |krate, level, why| Bump { krate, level, why };
         let generated = match self.surface {
-            Ok(lines) if lines.is_empty() => Bump {
-                krate: "keyapi-tiktok-openapi",
-                bump: "patch",
-                why: "its generated API did not change",
-            },
-            _ => Bump {
-                krate: "keyapi-tiktok-openapi",
-                bump: "minor",
-                why: "its generated API changed (breaking while 0.x)",
-            },
+            Ok(lines) if lines.is_empty() => bump(
+                "keyapi-tiktok-openapi",
+                Level::Patch,
+                "its generated API did not change",
+            ),
+            _ => bump(
+                "keyapi-tiktok-openapi",
+                Level::Breaking,
+                "its generated API changed",
+            ),
         };
-        let ergonomic = if self.is_breaking() {
-            Bump {
-                krate: "keyapi-tiktok",
-                bump: "minor if `cargo semver-checks` reports a break, else patch",
-                why: "a breaking spec change; only its own public API decides",
-            }
+        let own_api = if self.is_breaking() {
+            [
+                bump(
+                    "keyapi-tiktok",
+                    Level::Breaking,
+                    "a breaking spec change reaches its own API",
+                ),
+                bump(
+                    "keyapi-tiktok-store",
+                    Level::Breaking,
+                    "`keyapi-tiktok`'s types are in its API",
+                ),
+                bump(
+                    "keyapi-tiktok-cli",
+                    Level::Breaking,
+                    "an output column or an option changes",
+                ),
+            ]
         } else {
-            Bump {
-                krate: "keyapi-tiktok",
-                bump: "patch",
-                why: "pins the generated crate with `=`; no spec change is breaking",
-            }
+            [
+                bump(
+                    "keyapi-tiktok",
+                    Level::Patch,
+                    "pins the generated crate with `=`; its own API can only grow",
+                ),
+                bump(
+                    "keyapi-tiktok-store",
+                    Level::Patch,
+                    "its requirement on `keyapi-tiktok` moves",
+                ),
+                bump(
+                    "keyapi-tiktok-cli",
+                    Level::Patch,
+                    "ships the new `keyapi-tiktok`",
+                ),
+            ]
         };
-        let followers = FOLLOWERS.into_iter().map(|krate| Bump {
-            krate,
-            bump: "patch",
-            why: "follows the release",
-        });
-        [generated, ergonomic]
+        let readers = [
+            bump("keyapi-tiktok-spec", Level::None, "reads any document"),
+            bump(
+                "keyapi-tiktok-testkit",
+                Level::None,
+                "its API does not follow the spec",
+            ),
+        ];
+        [generated]
             .into_iter()
-            .chain(followers)
+            .chain(own_api)
+            .chain(readers)
             .collect()
+    }
+
+    /// The published crates whose version this update breaks, which update-spec writes.
+    pub(super) fn breaking_crates(&self) -> Vec<&'static str> {
+        self.bumps()
+            .into_iter()
+            .filter(|bump| bump.level == Level::Breaking)
+            .map(|bump| bump.krate)
+            .collect()
+    }
+
+    /// A bump as a line or cell: its level, and the version written for it.
+    fn level_text(bump: &Bump, written: &[Written]) -> String {
+        match written.iter().find(|written| written.name == bump.krate) {
+            Some(written) => format!(
+                "{}: {} → {}, written",
+                bump.level.describe(),
+                written.old,
+                written.new
+            ),
+            None => bump.level.describe().to_owned(),
+        }
     }
 
     /// The generated API's changes as list lines, or the reason they are unknown.
@@ -100,8 +182,9 @@ impl Update<'_> {
         }
     }
 
-    /// What is printed on stdout: the spec-diff, the generated API's changes, the bumps.
-    pub(super) fn summary(&self) -> String {
+    /// What is printed on stdout: the spec-diff, the generated API's changes, the bumps
+    /// (with the versions `written` into the manifests).
+    pub(super) fn summary(&self, written: &[Written]) -> String {
         let mut out = format!("spec-diff:\n{}", spec_diff::render(self.changes));
         for moved in &self.extracted.moved {
             out.push_str(&format!("moved: {}\n", clean(&moved.describe())));
@@ -115,9 +198,14 @@ impl Update<'_> {
                 out.push_str(&format!("  - {}\n", clean(&line)));
             }
         }
-        out.push_str("suggested bumps:\n");
+        out.push_str("versions:\n");
         for bump in self.bumps() {
-            out.push_str(&format!("  {}: {} ({})\n", bump.krate, bump.bump, bump.why));
+            out.push_str(&format!(
+                "  {}: {} ({})\n",
+                bump.krate,
+                Self::level_text(&bump, written),
+                bump.why
+            ));
         }
         out
     }
@@ -184,8 +272,9 @@ impl Update<'_> {
         entry
     }
 
-    /// The pull request's body, in markdown.
-    pub(super) fn pr_body(&self) -> String {
+    /// The pull request's body, in markdown, with the versions `written` into the
+    /// manifests.
+    pub(super) fn pr_body(&self, written: &[Written]) -> String {
         let mut body = format!(
             "## Upstream spec update: `info.version` {} → {}\n\n\
              Written by `cargo xtask update-spec`: the operations this workspace wraps, cut \
@@ -221,16 +310,18 @@ impl Update<'_> {
         for line in surface {
             body.push_str(&format!("- {}\n", markdown_escape(&clean(&line))));
         }
-        body.push_str(
-            "\n### Suggested version bumps\n\n| Crate | Bump | Why |\n| --- | --- | --- |\n",
-        );
+        body.push_str("\n### Versions\n\n| Crate | Release | Why |\n| --- | --- | --- |\n");
         for bump in self.bumps() {
             body.push_str(&format!(
                 "| `{}` | {} | {} |\n",
-                bump.krate, bump.bump, bump.why
+                bump.krate,
+                Self::level_text(&bump, written),
+                bump.why
             ));
         }
-        body.push_str(&format!("\nThe rule applied: {BUMP_RULE}\n"));
+        body.push_str(&format!(
+            "\nThe rule applied: {BUMP_RULE}\n\n{SEMVER_CHECKS_CAVEAT}\n"
+        ));
         let not_wrapped = &self.extracted.not_wrapped;
         body.push_str(&format!(
             "\n<details><summary>{} upstream operation(s) not wrapped (information, not drift)</summary>\n\n",
@@ -256,23 +347,108 @@ fn class(change: &Change) -> &'static str {
 mod tests {
     use super::*;
 
-    fn with_entry(changelog: &str) -> Result<String> {
-        let extracted = Extracted {
+    fn extracted() -> Extracted {
+        Extracted {
             document: serde_json::Value::Null,
             not_wrapped: Vec::new(),
             moved: Vec::new(),
             missing: Vec::new(),
-        };
-        let update = Update {
-            changes: &[],
-            surface: &Ok(Vec::new()),
-            extracted: &extracted,
+        }
+    }
+
+    /// An update with these spec changes and generated API changes.
+    fn update<'a>(
+        changes: &'a [Change],
+        surface: &'a Result<Vec<String>, String>,
+        extracted: &'a Extracted,
+    ) -> Update<'a> {
+        Update {
+            changes,
+            surface,
+            extracted,
             old_version: "1",
             new_version: "2",
             old_sha256: "0123456789abcdef",
             new_sha256: "fedcba9876543210",
-        };
-        update.changelog_with_entry(changelog)
+        }
+    }
+
+    fn with_entry(changelog: &str) -> Result<String> {
+        update(&[], &Ok(Vec::new()), &extracted()).changelog_with_entry(changelog)
+    }
+
+    #[test]
+    fn every_published_crate_has_its_release_and_breaking_ones_are_named() {
+        let extracted = extracted();
+        let published: Vec<&str> = super::super::versions::PUBLISHED
+            .iter()
+            .map(|published| published.name)
+            .collect();
+        let new_field = Ok(vec!["RankedVideo gains a field".to_owned()]);
+        let additive = update(&[], &new_field, &extracted);
+        let mut named: Vec<&str> = additive.bumps().iter().map(|bump| bump.krate).collect();
+        named.sort_unstable();
+        let mut expected = published.clone();
+        expected.sort_unstable();
+        assert_eq!(named, expected, "one release per published crate");
+        assert_eq!(additive.breaking_crates(), ["keyapi-tiktok-openapi"]);
+        let docs_only = Ok(Vec::new());
+        assert!(
+            update(&[], &docs_only, &extracted)
+                .breaking_crates()
+                .is_empty()
+        );
+
+        let old = keyapi_tiktok_spec::parse_document(
+            "{openapi: 3.0.1, info: {title: t, version: '1'}, paths: {/a: {get: {parameters: \
+             [{name: p, in: query, required: false, schema: {type: string}}], responses: {}}}}}",
+        )
+        .unwrap();
+        let mut new = old.clone();
+        new["paths"]["/a"]["get"]["parameters"][0]["required"] = true.into();
+        let changes = spec_diff::diff(&old, &new);
+        assert!(
+            changes.iter().any(|c| c.severity == Severity::Breaking),
+            "{changes:?}"
+        );
+        let breaking = update(&changes, &docs_only, &extracted);
+        assert_eq!(
+            breaking.breaking_crates(),
+            ["keyapi-tiktok", "keyapi-tiktok-store", "keyapi-tiktok-cli"],
+            "a required parameter passes cargo-semver-checks: update-spec writes the bumps"
+        );
+    }
+
+    #[test]
+    fn the_pr_body_shows_the_written_versions_and_says_semver_checks_needs_a_building_tree() {
+        let extracted = extracted();
+        let surface = Ok(vec!["RankedVideo gains a field".to_owned()]);
+        let written = [Written {
+            name: "keyapi-tiktok-openapi",
+            old: "0.1.0".into(),
+            new: "0.2.0".into(),
+        }];
+        let body = update(&[], &surface, &extracted).pr_body(&written);
+        assert!(
+            body.contains(
+                "| `keyapi-tiktok-openapi` | breaking (minor while 0.x): 0.1.0 → 0.2.0, written |"
+            ),
+            "{body}"
+        );
+        assert!(body.contains("| `keyapi-tiktok-store` | patch |"), "{body}");
+        assert!(
+            body.contains("Fix a red `cargo check --workspace`"),
+            "{body}"
+        );
+        assert!(
+            body.contains("does not type-check function bodies"),
+            "{body}"
+        );
+        let summary = update(&[], &surface, &extracted).summary(&written);
+        assert!(
+            summary.contains("keyapi-tiktok-openapi: breaking (minor while 0.x): 0.1.0 → 0.2.0"),
+            "{summary}"
+        );
     }
 
     const ENTRY: &str = "- The vendored spec follows upstream `info.version` 2 \

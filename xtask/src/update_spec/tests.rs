@@ -19,8 +19,10 @@ use crate::provenance;
 
 const FIXTURE: &str = "xtask/tests/fixtures/update-spec/upstream.json";
 
-/// The files update-spec reads or writes, copied into every test's root.
-const COPIED: [&str; 7] = [
+/// The files update-spec reads or writes, copied into every test's root: the published
+/// crates' manifests (the generated crate's is `provenance::MANIFEST`), the workspace's and
+/// the lock file take the breaking version bumps.
+const COPIED: [&str; 13] = [
     UPSTREAM,
     spec::PATCHES,
     GENERATED,
@@ -28,6 +30,12 @@ const COPIED: [&str; 7] = [
     provenance::MODULE,
     provenance::MANIFEST,
     "Cargo.lock",
+    "Cargo.toml",
+    "crates/keyapi-tiktok-spec/Cargo.toml",
+    "crates/keyapi-tiktok/Cargo.toml",
+    "crates/keyapi-tiktok-testkit/Cargo.toml",
+    "crates/keyapi-tiktok-store/Cargo.toml",
+    "crates/keyapi-tiktok-cli/Cargo.toml",
 ];
 
 /// Our operation in the fixture, as a JSON pointer.
@@ -35,6 +43,18 @@ const OURS: &str = "/paths/~1v1~1tiktok~1video~1ranking~1analytics/get";
 
 /// The ranking item's properties in the fixture.
 const ITEM: &str = "/paths/~1v1~1tiktok~1video~1ranking~1analytics/get/responses/200/content/application~1json/schema/properties/data/items/properties";
+
+/// The `[package]` version of the manifest at `path`.
+fn package_version(path: &Path) -> String {
+    let text = std::fs::read_to_string(path).unwrap();
+    let line = text
+        .lines()
+        .find(|line| line.starts_with("version = \""))
+        .unwrap();
+    line.trim_start_matches("version = \"")
+        .trim_end_matches('"')
+        .to_owned()
+}
 
 fn fixture() -> Value {
     keyapi_tiktok_spec::read_document(&crate::project_root().join(FIXTURE)).unwrap()
@@ -260,14 +280,83 @@ fn a_new_required_parameter_is_breaking() {
     let checkout = assert_drift(&upstream, 1, &[(BREAKING, "required-parameter-added")]);
     let body = checkout.pr_body().unwrap();
     assert!(body.contains("parameter `seller_id` added"), "{body}");
+    for krate in [
+        "keyapi-tiktok-openapi",
+        "keyapi-tiktok",
+        "keyapi-tiktok-store",
+        "keyapi-tiktok-cli",
+    ] {
+        let old =
+            package_version(&crate::project_root().join(format!("crates/{krate}/Cargo.toml")));
+        let new = versions::next_breaking(&old).unwrap();
+        let row = format!("| `{krate}` | breaking (minor while 0.x): {old} → {new}, written |");
+        assert!(body.contains(&row), "{row}:\n{body}");
+    }
+    for krate in ["keyapi-tiktok-spec", "keyapi-tiktok-testkit"] {
+        assert!(body.contains(&format!("| `{krate}` | none |")), "{body}");
+    }
+}
+
+#[test]
+fn a_parameter_made_required_writes_the_breaking_versions_into_the_manifests() {
+    // cargo-semver-checks passes `Option<&str>` → `&str`: the versions must come from here.
+    let upstream = drifted(|upstream| {
+        let parameter = parameters(upstream)
+            .iter_mut()
+            .find(|parameter| parameter["name"] == "product_category_id")
+            .unwrap();
+        parameter["required"] = true.into();
+    });
+    let checkout = Checkout::at_fixture();
+    let before = checkout.files();
+    assert_eq!(checkout.run_json(&upstream), 1, "breaking");
+    let workspace = checkout.read("Cargo.toml");
+    let lock = checkout.read("Cargo.lock");
+    for (krate, breaks) in [
+        ("keyapi-tiktok-openapi", true),
+        ("keyapi-tiktok", true),
+        ("keyapi-tiktok-store", true),
+        ("keyapi-tiktok-cli", true),
+        ("keyapi-tiktok-spec", false),
+        ("keyapi-tiktok-testkit", false),
+    ] {
+        let manifest = format!("crates/{krate}/Cargo.toml");
+        let old = package_version(&crate::project_root().join(&manifest));
+        let expected = if breaks {
+            versions::next_breaking(&old).unwrap()
+        } else {
+            old.clone()
+        };
+        assert_eq!(
+            package_version(&checkout.root().join(&manifest)),
+            expected,
+            "{krate}"
+        );
+        let entry = format!("name = \"{krate}\"\nversion = \"{expected}\"\n");
+        assert!(lock.contains(&entry), "Cargo.lock has {entry}");
+        // The testkit's entry is path-only (a dev-dependency), the command has none.
+        if !["keyapi-tiktok-testkit", "keyapi-tiktok-cli"].contains(&krate) {
+            let pin = if krate == "keyapi-tiktok-openapi" {
+                "="
+            } else {
+                ""
+            };
+            let requirement = format!("crates/{krate}\", version = \"{pin}{expected}\"");
+            assert!(
+                workspace.contains(&requirement),
+                "{requirement}:\n{workspace}"
+            );
+        }
+    }
     assert!(
-        body.contains("| `keyapi-tiktok-openapi` | minor |")
-            && body.contains(
-                "| `keyapi-tiktok` | minor if `cargo semver-checks` reports a break, else patch |"
-            )
-            && body.contains("| `keyapi-tiktok-cli` | patch |"),
-        "{body}"
+        regenerate::run_in(checkout.root(), regenerate::Mode::Check).unwrap(),
+        "the provenance survived the bump of the generated crate's manifest"
     );
+    let index = COPIED
+        .iter()
+        .position(|file| *file == "Cargo.toml")
+        .unwrap();
+    assert_ne!(before[index], workspace);
 }
 
 #[test]

@@ -43,9 +43,9 @@ sync command that fetches it) or a store that is missing or not ours, 1 any othe
 /// `keyapi-tiktok report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// The ranking's date; for weekly and monthly rankings, any day of the period (its
-    /// Monday or its 1st is reported).
-    #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_date)]
+    /// The ranking's date: YYYY-MM-DD, today, yesterday or today-N (UTC). For weekly and
+    /// monthly rankings, the period holding it (dated on its Monday, or its 1st).
+    #[arg(long, value_name = "DATE", value_parser = parse_date)]
     date: Date,
     /// Region code: two letters, such as US or GB.
     #[arg(long, value_name = "CC", value_parser = parse_region)]

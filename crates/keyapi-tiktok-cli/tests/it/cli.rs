@@ -318,7 +318,8 @@ async fn help_shows_examples_formats_and_exit_codes() {
     let run = finish(command(&["videos", "--help"])).await;
     assert_eq!(run.code, 0);
     for needle in [
-        "--date <YYYY-MM-DD>",
+        "--date <DATE>",
+        "today-N",
         "Examples:",
         "--format csv",
         "`id:name` pairs",

@@ -14,6 +14,7 @@ mod exit_status;
 mod manual;
 mod output_safety;
 mod report;
+mod store_paths;
 mod store_queries;
 mod sync;
 mod verbose;

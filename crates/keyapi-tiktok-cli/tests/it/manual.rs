@@ -46,7 +46,7 @@ fn an_unknown_shell_is_refused_naming_the_choices() {
 }
 
 /// Every page `man --dir` writes, by file name.
-const PAGES: [&str; 13] = [
+const PAGES: [&str; 15] = [
     "keyapi-tiktok-cache-clear.1",
     "keyapi-tiktok-cache-stats.1",
     "keyapi-tiktok-cache.1",
@@ -56,6 +56,8 @@ const PAGES: [&str; 13] = [
     "keyapi-tiktok-man.1",
     "keyapi-tiktok-movers.1",
     "keyapi-tiktok-report.1",
+    "keyapi-tiktok-store-backup.1",
+    "keyapi-tiktok-store.1",
     "keyapi-tiktok-sync.1",
     "keyapi-tiktok-videos.1",
     "keyapi-tiktok.1",
@@ -74,7 +76,7 @@ fn man_dir_writes_one_page_per_subcommand_each_naming_pages_that_exist() {
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
         .collect();
     written.sort();
-    let mut expected: Vec<&str> = PAGES[..12].to_vec();
+    let mut expected: Vec<&str> = PAGES[..14].to_vec();
     expected.sort();
     assert_eq!(written, expected);
     for name in &written {
@@ -127,7 +129,7 @@ fn every_man_page_renders_without_a_groff_warning() {
             .status
             .success()
     );
-    for name in &PAGES[..12] {
+    for name in &PAGES[..14] {
         let page = dir.path().join(name);
         let output = Command::new("groff")
             .args(["-man", "-Tutf8", "-ww", "-z"])

@@ -171,6 +171,15 @@ async fn a_ranking_not_stored_is_refused_with_the_sync_command_and_o_writes_a_fi
         run.stderr
     );
 
+    // Relative dates go through the one parser: `yesterday` is a day the store lacks.
+    let run = report(dir.path(), "yesterday", &[]).await;
+    assert_eq!(run.code, 2, "{}", run.stderr);
+    assert!(
+        run.stderr.contains("daily US by views is not stored"),
+        "{}",
+        run.stderr
+    );
+
     let run = report(dir.path(), "2026-10-30", &["-o", "page.html"]).await;
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.is_empty());

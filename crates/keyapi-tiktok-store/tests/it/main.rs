@@ -3,8 +3,10 @@
 
 mod bad_files;
 mod common;
+mod copies;
 mod datasette;
 mod model;
 mod one_version;
+mod paths;
 mod queries;
 mod sync;

@@ -834,7 +834,9 @@ async fn sync_keeps_its_invariants_whatever_happens_between_runs() {
         keys,
         upstream,
         base_url: server.uri(),
-        http: keyapi_tiktok::reqwest::Client::builder()
+        // The library's builder, so the TLS provider the features chose is installed.
+        http: keyapi_tiktok::http_client_builder()
+            .unwrap()
             .redirect(keyapi_tiktok::reqwest::redirect::Policy::none())
             .no_proxy()
             .build()

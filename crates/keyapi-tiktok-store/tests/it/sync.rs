@@ -75,7 +75,7 @@ async fn a_partial_ranking_resumes_at_its_first_missing_page() {
         (RankingState::Partial, 2, 20)
     );
     let status = store.plan_status(&plan, now()).unwrap();
-    assert_eq!(status.rankings[0].action, Action::Resume { from_page: 3 });
+    assert_eq!(first_action(&store, &plan), Action::Resume { from_page: 3 });
     assert_eq!(status.max_credits, 3);
 
     let before = fake.pages_requested().len();
@@ -145,10 +145,7 @@ async fn an_unsettled_ranking_is_fetched_again_until_it_settles() {
     assert_eq!(report.credits, 3);
     let store = Store::open_read_only(&path).unwrap();
     assert!(!store.stored(&key(RECENT)).unwrap().unwrap().settled);
-    assert_eq!(
-        store.plan_status(&plan, now()).unwrap().rankings[0].action,
-        Action::Refresh
-    );
+    assert_eq!(first_action(&store, &plan), Action::Refresh);
 
     // The refreshed ranking is shorter: the ranks it no longer has go.
     let short = FakeKeyApi::with_videos(15).await;
@@ -462,4 +459,29 @@ fn assert_counted(report: &keyapi_tiktok_store::SyncReport, charged: u64) {
         report.credits,
         report.requests
     );
+}
+
+/// What a sync of `plan` does with its first ranking.
+fn first_action(store: &Store, plan: &keyapi_tiktok_store::SyncPlan) -> Action {
+    let mut rankings = store.plan_rankings(plan, now()).unwrap();
+    rankings.next().unwrap().unwrap().action
+}
+
+/// The plan is read one ranking at a time through a connection the sync owns, so its
+/// future can still be spawned on a multi-threaded runtime.
+#[tokio::test]
+async fn a_sync_can_be_spawned() {
+    let fake = FakeKeyApi::with_videos(10).await;
+    let (_dir, path) = db();
+    let client = client(&fake);
+    let report = tokio::spawn(async move {
+        let mut store = Store::open(&path).unwrap();
+        store
+            .sync(&client, &plan("2026-11-19", 10), options(1))
+            .await
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(report.rankings_done, 1);
 }

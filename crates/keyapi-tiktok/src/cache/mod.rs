@@ -2,6 +2,7 @@
 //! costs a credit twice.
 
 mod dir;
+mod index;
 mod pending;
 mod staging;
 mod store;
@@ -14,6 +15,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use jiff::civil::Date;
 
 use self::dir::{Refusal, Survey};
+use self::index::{Index, Known};
 use self::pending::Pending;
 use self::store::Lookup;
 use crate::{Error, Page, VideoRankingQuery};
@@ -42,7 +44,12 @@ const CLOCK_SKEW_MS: u64 = 60_000;
 ///
 /// Each page is one file, written atomically and checked against its SHA-256 on every
 /// read; a corrupt or truncated entry is discarded and the page fetched again.
-/// Processes can share a directory. Pages are written in the background, after the page
+/// Processes can share a directory. A cache keeps a listing of the directory's entries, so
+/// a page it does not hold is a miss without touching the disk: the listing is taken at
+/// its first lookup and again at the first lookup a second or more later, and its own
+/// writes are added as they complete. A page another process writes is therefore found by
+/// lookups that start at least a second after it was written (and by every process
+/// started after that); until then it may be fetched again. Pages are written in the background, after the page
 /// is handed to the caller: a process that is about to exit calls
 /// [`Client::flush_cache`](crate::Client::flush_cache) (or [`Cache::flush`]) so the last
 /// pages are not lost. A directory that cannot be used (read-only, full, or
@@ -99,6 +106,8 @@ pub struct Cache {
     prepared: Arc<Mutex<Option<Result<(), String>>>>,
     /// The writes still running in the background.
     pending: Arc<Pending>,
+    /// Which entries the directory holds, so a miss needs no disk access (`index.rs`).
+    index: Arc<Index>,
 }
 
 /// What a cache directory holds.
@@ -126,6 +135,7 @@ impl Cache {
             warned: Arc::new(AtomicBool::new(false)),
             prepared: Arc::new(Mutex::new(None)),
             pending: Arc::new(Pending::default()),
+            index: Arc::new(Index::default()),
         }
     }
 
@@ -227,8 +237,9 @@ impl Cache {
     /// `pages-v1`, staging-named ones in `tmp`, and the directories of earlier versions.
     pub async fn clear(&self) -> Result<(), Error> {
         let dir = self.dir.clone();
-        tokio::task::spawn_blocking(move || dir::clear(&dir))
-            .await
+        let cleared = tokio::task::spawn_blocking(move || dir::clear(&dir)).await;
+        self.index.forget();
+        cleared
             .map_err(|error| self.error("clear", error))?
             .map_err(|refusal| self.refused("clear", refusal))
     }
@@ -239,10 +250,25 @@ impl Cache {
             return None;
         }
         let key = key(base_url, query);
-        let path = store::path(&self.dir, &key);
-        // Opened and read on a blocking thread: a slow disk must not stall the runtime.
-        let entry_path = path.clone();
-        let lookup = tokio::task::spawn_blocking(move || store::read(&entry_path, &key)).await;
+        let name = store::name(&key);
+        // A page the directory does not hold is a miss without leaving the runtime's thread:
+        // the index knows it (see `index.rs` for how soon another process's writes are seen).
+        let known = self.index.known(&name);
+        if known == Known::Absent {
+            tracing::info!("cache miss");
+            return None;
+        }
+        let path = self.dir.join(store::PAGES_DIR).join(&name);
+        // Listed, opened and read on a blocking thread: a slow disk must not stall the
+        // runtime.
+        let (entry_path, dir, index) = (path.clone(), self.dir.clone(), Arc::clone(&self.index));
+        let lookup = tokio::task::spawn_blocking(move || {
+            if known == Known::ListFirst && index.list(&dir, &name) == Known::Absent {
+                return Ok(None);
+            }
+            store::read(&entry_path, &key)
+        })
+        .await;
         let entry = match lookup {
             Ok(Ok(None)) => {
                 tracing::info!("cache miss");
@@ -284,6 +310,9 @@ impl Cache {
     /// Removes a corrupt, truncated or undecodable entry, so the next read refetches.
     async fn discard(&self, path: &Path, reason: &str) -> Option<Page> {
         tracing::warn!(path = %path.display(), "discarding a cache entry holding {reason}");
+        if let Some(name) = path.file_name().and_then(|name| name.to_str()) {
+            self.index.remove(name);
+        }
         let path = path.to_owned();
         let _ = tokio::task::spawn_blocking(move || std::fs::remove_file(path)).await;
         None
@@ -395,8 +424,9 @@ impl CacheWrite {
                 is_final,
                 body,
             } = self;
-            if let Err(error) = store::write(&cache.dir, &key, stored_ms, is_final, &body) {
-                cache.warn_once("write", &error);
+            match store::write(&cache.dir, &key, stored_ms, is_final, &body) {
+                Ok(()) => cache.index.insert(&store::name(&key)),
+                Err(error) => cache.warn_once("write", &error),
             }
         });
         if !queued {

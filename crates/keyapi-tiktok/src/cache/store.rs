@@ -70,7 +70,12 @@ struct Header {
 
 /// The entry file of `key` in the cache directory `dir`.
 pub(super) fn path(dir: &Path, key: &str) -> PathBuf {
-    dir.join(PAGES_DIR).join(sha256_hex(key.as_bytes()))
+    dir.join(PAGES_DIR).join(name(key))
+}
+
+/// The file name of `key`'s entry.
+pub(super) fn name(key: &str) -> String {
+    sha256_hex(key.as_bytes())
 }
 
 /// Whether a file name in `pages-v1/` is an entry's (the rest are not counted).

@@ -59,7 +59,9 @@ impl KeyRedactor {
         if text.len() < self.width {
             return Cow::Borrowed(text);
         }
-        let lower = text.to_ascii_lowercase();
+        // Lower-cased in one pass into a new buffer (`to_ascii_lowercase` copies the text,
+        // then lower-cases the copy: two passes over every body).
+        let lower: Vec<u8> = text.iter().map(u8::to_ascii_lowercase).collect();
         let mut covered: Vec<(usize, usize)> = Vec::new();
         for (at, finder) in &self.pieces {
             for found in finder.find_iter(&lower) {
@@ -213,6 +215,64 @@ mod tests {
             }
         }
         assert_eq!(redact("", "text"), "text");
+    }
+
+    /// What `redact` must cover, by brute force: every run of the key at every offset.
+    fn covered_naively(key: &str, text: &[u8]) -> Vec<bool> {
+        let key = key.to_ascii_lowercase().into_bytes();
+        let width = key.len().clamp(1, MIN_RUN);
+        let mut covered = vec![false; text.len()];
+        for start in 0..text.len().saturating_sub(width - 1) {
+            let seen = &text[start..start + width];
+            if key.windows(width).any(|run| seen.eq_ignore_ascii_case(run)) {
+                covered[start..start + width].fill(true);
+            }
+        }
+        covered
+    }
+
+    #[test]
+    fn every_run_at_every_offset_is_found_as_by_brute_force() {
+        let key = "Ab3-xY9_qZ7.mN5~pL1+kJ8/hG2=fD6";
+        // Runs of the key in mixed case at every offset, between bytes the case fold
+        // confuses with the key's (`@`/`` ` ``, `[`/`{`, control characters/digits).
+        let fillers: [&[u8]; 4] = [b"", b"@`[{", b"\x13\x19\x0e", "é✓".as_bytes()];
+        for filler in fillers {
+            for offset in 0..MIN_RUN {
+                for (start, length) in [(0, 8), (3, 8), (0, 31), (20, 11), (5, 9)] {
+                    let mut text = filler.repeat(3);
+                    text.extend(std::iter::repeat_n(b'.', offset));
+                    let run = &key[start..start + length];
+                    let run: String = run
+                        .chars()
+                        .enumerate()
+                        .map(|(i, c)| {
+                            if i % 3 == 0 {
+                                c.to_ascii_uppercase()
+                            } else {
+                                c
+                            }
+                        })
+                        .collect();
+                    text.extend_from_slice(run.as_bytes());
+                    text.extend_from_slice(filler);
+                    text.extend_from_slice(&run.as_bytes()[..7]);
+                    let covered = covered_naively(key, &text);
+                    let expected: Vec<u8> = text
+                        .iter()
+                        .zip(&covered)
+                        .enumerate()
+                        .flat_map(|(i, (&b, &c))| match (c, i > 0 && covered[i - 1]) {
+                            (false, _) => vec![b],
+                            (true, false) => REDACTED.to_vec(),
+                            (true, true) => vec![],
+                        })
+                        .collect();
+                    let redacted = KeyRedactor::new(key).redact_bytes(&text).into_owned();
+                    assert_eq!(redacted, expected, "{filler:?} {offset} {run}");
+                }
+            }
+        }
     }
 
     #[test]

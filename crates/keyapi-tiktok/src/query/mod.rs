@@ -19,7 +19,8 @@ macro_rules! name_conversions {
 
             fn from_str(s: &str) -> Result<Self, crate::Error> {
                 $ty::ALL
-                    .into_iter()
+                    .iter()
+                    .copied()
                     .find(|v| v.as_str().eq_ignore_ascii_case(s.trim()))
                     .ok_or_else(|| {
                         let names: Vec<&str> = $ty::ALL.iter().map(|v| v.as_str()).collect();

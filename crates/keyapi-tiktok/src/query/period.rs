@@ -30,8 +30,19 @@ pub enum Period {
 }
 
 impl Period {
-    /// Every variant, in wire-code order.
-    pub const ALL: [Period; 3] = [Period::Daily, Period::Weekly, Period::Monthly];
+    /// Every variant, in wire-code order. A slice, so that a new documented value is no
+    /// breaking change: iterate it, its length is no promise.
+    ///
+    /// ```
+    /// use keyapi_tiktok::Period;
+    /// let codes: Vec<i64> = Period::ALL.iter().map(|period| period.code()).collect();
+    /// assert_eq!(codes, [1, 2, 3]);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let [daily, weekly, monthly] = keyapi_tiktok::Period::ALL;
+    /// ```
+    pub const ALL: &'static [Period] = &[Period::Daily, Period::Weekly, Period::Monthly];
 
     /// The value sent as `rank_type`.
     ///

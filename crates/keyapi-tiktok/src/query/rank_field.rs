@@ -20,8 +20,19 @@ pub enum RankField {
 }
 
 impl RankField {
-    /// Every variant, in wire-code order.
-    pub const ALL: [RankField; 2] = [RankField::Views, RankField::Sales];
+    /// Every variant, in wire-code order. A slice, so that a new documented value is no
+    /// breaking change: iterate it, its length is no promise.
+    ///
+    /// ```
+    /// use keyapi_tiktok::RankField;
+    /// let names: Vec<&str> = RankField::ALL.iter().map(|field| field.as_str()).collect();
+    /// assert_eq!(names, ["views", "sales"]);
+    /// ```
+    ///
+    /// ```compile_fail
+    /// let [views, sales] = keyapi_tiktok::RankField::ALL;
+    /// ```
+    pub const ALL: &'static [RankField] = &[RankField::Views, RankField::Sales];
 
     /// The value sent as `video_rank_field`.
     ///

@@ -92,6 +92,32 @@ async fn a_repeated_query_makes_no_request_the_second_time() {
     assert_eq!(cache.stats().await.unwrap().entries, 1);
 }
 
+/// A cache knows which pages its directory holds, so a miss needs no disk access; a page
+/// another process wrote after that listing is found by a lookup a second or more later
+/// (the listing is taken again), and a page this process wrote is found at once.
+#[tokio::test]
+async fn a_page_another_process_wrote_is_found_a_second_later() {
+    let (_dir, cache, server, ours) = cached(10).await;
+    // Our lookup of page 2 lists the directory: it holds nothing.
+    fetch(&ours, &query(SETTLED)).await;
+    // Another process stores page 2 meanwhile.
+    let theirs = client_fresh(&server, &cache);
+    fetch(&theirs, &query(SETTLED).page(2)).await;
+    assert_eq!(requests(&server).await, 2);
+    tokio::time::sleep(Duration::from_millis(1100)).await;
+    let page = fetch(&ours, &query(SETTLED).page(2)).await;
+    assert_eq!(page.items[0].rank, 11);
+    assert_eq!(
+        requests(&server).await,
+        2,
+        "found in the cache, not fetched"
+    );
+    // Ours (written by this cache) is found at once.
+    fetch(&ours, &query(SETTLED)).await;
+    assert_eq!(requests(&server).await, 2);
+    assert_eq!(ours.usage().cache_hits, 2);
+}
+
 fn client_fresh(server: &MockServer, cache: &Cache) -> Client {
     client(server, &Cache::new(cache.dir()))
 }
