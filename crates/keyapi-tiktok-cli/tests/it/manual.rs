@@ -279,6 +279,41 @@ fn every_shell_completes_a_flag_and_its_values() {
     }
 }
 
+/// Positional values and `help`'s topics too, not only flags: fish's generated script
+/// offered files for `completions <TAB>` and `help <TAB>`.
+#[test]
+fn every_shell_completes_the_shell_names_and_the_help_topics() {
+    for shell in ["bash", "zsh", "fish"] {
+        let Some(mut shells) = complete(shell, "keyapi-tiktok completions ") else {
+            continue;
+        };
+        shells.retain(|word| !word.starts_with('-'));
+        shells.sort();
+        assert_eq!(
+            shells,
+            ["bash", "elvish", "fish", "powershell", "zsh"],
+            "{shell}: completions <TAB>"
+        );
+        let mut topics = complete(shell, "keyapi-tiktok help ").unwrap();
+        topics.sort();
+        assert_eq!(
+            topics,
+            [
+                "cache",
+                "completions",
+                "conformance",
+                "help",
+                "history",
+                "man",
+                "movers",
+                "sync",
+                "videos"
+            ],
+            "{shell}: help <TAB>"
+        );
+    }
+}
+
 #[test]
 fn sync_help_does_not_promise_an_output_order() {
     let output = run(&["sync", "--help"]);
