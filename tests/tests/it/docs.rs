@@ -40,6 +40,24 @@ fn headings(markdown: &str) -> Vec<String> {
         .collect()
 }
 
+/// The link reader sees inline links and reference definitions (`[name]: target`), so a
+/// broken target of either kind is reported.
+#[test]
+fn links_of_both_forms_are_read() {
+    assert_eq!(
+        crate::markdown::link_targets("see [the guide](a.md#x) and [b](c \"title\")"),
+        ["a.md#x", "c"]
+    );
+    assert_eq!(
+        crate::markdown::link_targets("[licence]: LICENSE-MIT \"MIT\""),
+        ["LICENSE-MIT"]
+    );
+    assert_eq!(
+        crate::markdown::link_targets("  [the store]: <crates/x y/README.md>"),
+        ["crates/x y/README.md"]
+    );
+}
+
 #[test]
 fn every_relative_link_and_path_in_the_documents_exists() {
     let root = workspace_root();
