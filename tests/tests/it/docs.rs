@@ -119,6 +119,39 @@ fn every_relative_link_and_path_in_the_documents_exists() {
     assert!(broken.is_empty(), "broken:\n{}", broken.join("\n"));
 }
 
+/// A `sh` block is pasted whole, so its lines run one after another: alternatives (`# or,
+/// from a checkout:`) go in blocks of their own (pasted whole, the install block built the
+/// command twice, 5 to 15 minutes each, or failed outside a checkout).
+#[test]
+fn no_shell_block_holds_alternatives() {
+    let mut alternatives = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for block in code_blocks(&text) {
+            if block.language != "sh" {
+                continue;
+            }
+            for (index, line) in block.code.lines().enumerate() {
+                let comment = line.split_once('#').map(|(_, comment)| comment.trim());
+                if comment
+                    .is_some_and(|comment| comment.starts_with("or ") || comment.starts_with("or,"))
+                {
+                    alternatives.push(format!(
+                        "{}:{}: {line}",
+                        relative(&file),
+                        block.line + 1 + index
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        alternatives.is_empty(),
+        "sh blocks holding alternatives (split them):\n{}",
+        alternatives.join("\n")
+    );
+}
+
 #[test]
 fn every_code_block_says_what_it_is() {
     let mut bare = Vec::new();
