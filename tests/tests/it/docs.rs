@@ -152,6 +152,31 @@ fn no_shell_block_holds_alternatives() {
     );
 }
 
+/// An example that attaches the store opens it read-only: DuckDB's and SQLite's `ATTACH`
+/// create a missing file, so pasted in the wrong directory one left an empty
+/// `rankings.sqlite3` behind (and a writable attach could write to a user's store).
+#[test]
+fn every_attach_of_the_store_in_the_documents_is_read_only() {
+    let mut writable = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            let Some(at) = line.find("ATTACH '") else {
+                continue;
+            };
+            let statement = line[at..].split(';').next().unwrap_or_default();
+            if !statement.contains("mode=ro") && !statement.contains("READ_ONLY") {
+                writable.push(format!("{}:{}: {statement}", relative(&file), index + 1));
+            }
+        }
+    }
+    assert!(
+        writable.is_empty(),
+        "ATTACH without READ_ONLY (DuckDB) or 'file:…?mode=ro' (SQLite):\n{}",
+        writable.join("\n")
+    );
+}
+
 #[test]
 fn every_code_block_says_what_it_is() {
     let mut bare = Vec::new();
