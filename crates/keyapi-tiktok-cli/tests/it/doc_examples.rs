@@ -16,17 +16,15 @@ use keyapi_tiktok_testkit::FakeKeyApi;
 /// The programs an example may start here.
 fn runnable(command: &str) -> bool {
     let words: Vec<&str> = command.split_whitespace().collect();
-    match words.as_slice() {
+    matches!(
+        words.as_slice(),
         [
             "keyapi-tiktok",
-            "completions" | "man" | "history" | "movers",
-            ..,
-        ] => true,
-        ["keyapi-tiktok", "cache", "stats", ..] => true,
-        ["keyapi-tiktok", "sync", ..] => true,
-        ["sqlite3" | "mkdir", ..] => true,
-        _ => false,
-    }
+            "completions" | "man" | "history" | "movers" | "sync",
+            ..
+        ] | ["keyapi-tiktok", "cache", "stats", ..]
+            | ["sqlite3" | "mkdir", ..]
+    )
 }
 
 /// The commands of a `sh` block: continuation lines joined, comments and blank lines
