@@ -177,6 +177,27 @@ fn every_attach_of_the_store_in_the_documents_is_read_only() {
     );
 }
 
+/// Shell examples are fenced as `sh`, the one language the example runners read
+/// (`doc_examples.rs`, `new_project.rs`): a `bash` or `console` block would be skipped.
+#[test]
+fn shell_examples_are_fenced_as_sh() {
+    let mut others = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for block in code_blocks(&text) {
+            let language = block.language.split(',').next().unwrap_or_default();
+            if ["bash", "shell", "console", "zsh", "shell-session"].contains(&language) {
+                others.push(format!("{}:{}: {language}", relative(&file), block.line));
+            }
+        }
+    }
+    assert!(
+        others.is_empty(),
+        "shell blocks the example runners skip (fence them as sh, or text for a transcript):\n{}",
+        others.join("\n")
+    );
+}
+
 #[test]
 fn every_code_block_says_what_it_is() {
     let mut bare = Vec::new();
