@@ -53,9 +53,9 @@ pub(crate) enum Command {
     /// Report how a live page (or a saved body) departs from the vendored spec.
     #[command(after_help = crate::conformance::CONFORMANCE_AFTER_HELP)]
     Conformance(crate::conformance::ConformanceArgs),
-    /// Print a shell completion script, e.g. `keyapi-tiktok completions bash > ~/.local/share/bash-completion/completions/keyapi-tiktok`.
+    /// Print a shell completion script, e.g. `mkdir -p ~/.local/share/bash-completion/completions && keyapi-tiktok completions bash > ~/.local/share/bash-completion/completions/keyapi-tiktok`.
     Completions(crate::manual::CompletionsArgs),
-    /// Print the man page (roff), e.g. `keyapi-tiktok man > ~/.local/share/man/man1/keyapi-tiktok.1`.
+    /// Print the man page (roff), or write one per subcommand: `keyapi-tiktok man --dir ~/.local/share/man/man1`.
     Man(crate::manual::ManArgs),
 }
 

@@ -74,7 +74,53 @@ fn completion_script(shell: Shell, mut command: clap::Command) -> Vec<u8> {
             script = text.into_bytes();
         }
     }
+    if shell == Shell::Fish {
+        script = fish_fixes(&command, &name, script);
+    }
     script
+}
+
+/// What clap_complete's fish script leaves out: `help <TAB>` offered files, because its
+/// condition counts the word `help` itself as a topic already given; and a positional
+/// argument's values (`completions <TAB>`) were never offered.
+fn fish_fixes(command: &clap::Command, name: &str, script: Vec<u8>) -> Vec<u8> {
+    let function = format!("__fish_{}_using_subcommand", name.replace('-', "_"));
+    let topics: Vec<&str> = command
+        .get_subcommands()
+        .map(clap::Command::get_name)
+        .collect();
+    let seen = format!(
+        "{function} help; and not __fish_seen_subcommand_from {}\"",
+        topics.join(" ")
+    );
+    let fixed_seen = format!(
+        "{function} help; and not __fish_seen_subcommand_from {}\"",
+        topics
+            .iter()
+            .filter(|topic| **topic != "help")
+            .copied()
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let mut text = String::from_utf8_lossy(&script).replace(&seen, &fixed_seen);
+    for subcommand in command.get_subcommands() {
+        for argument in subcommand.get_positionals() {
+            let values: Vec<String> = argument
+                .get_possible_values()
+                .iter()
+                .filter(|value| !value.is_hide_set())
+                .map(|value| value.get_name().to_owned())
+                .collect();
+            if !values.is_empty() {
+                text.push_str(&format!(
+                    "complete -c {name} -n \"{function} {}\" -f -a \"{}\"\n",
+                    subcommand.get_name(),
+                    values.join(" ")
+                ));
+            }
+        }
+    }
+    text.into_bytes()
 }
 
 /// Every man page, the command's first: one per subcommand, at every depth, each named

@@ -40,6 +40,24 @@ fn headings(markdown: &str) -> Vec<String> {
         .collect()
 }
 
+/// The link reader sees inline links and reference definitions (`[name]: target`), so a
+/// broken target of either kind is reported.
+#[test]
+fn links_of_both_forms_are_read() {
+    assert_eq!(
+        crate::markdown::link_targets("see [the guide](a.md#x) and [b](c \"title\")"),
+        ["a.md#x", "c"]
+    );
+    assert_eq!(
+        crate::markdown::link_targets("[licence]: LICENSE-MIT \"MIT\""),
+        ["LICENSE-MIT"]
+    );
+    assert_eq!(
+        crate::markdown::link_targets("  [the store]: <crates/x y/README.md>"),
+        ["crates/x y/README.md"]
+    );
+}
+
 #[test]
 fn every_relative_link_and_path_in_the_documents_exists() {
     let root = workspace_root();
@@ -99,6 +117,85 @@ fn every_relative_link_and_path_in_the_documents_exists() {
         }
     }
     assert!(broken.is_empty(), "broken:\n{}", broken.join("\n"));
+}
+
+/// A `sh` block is pasted whole, so its lines run one after another: alternatives (`# or,
+/// from a checkout:`) go in blocks of their own (pasted whole, the install block built the
+/// command twice, 5 to 15 minutes each, or failed outside a checkout).
+#[test]
+fn no_shell_block_holds_alternatives() {
+    let mut alternatives = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for block in code_blocks(&text) {
+            if block.language != "sh" {
+                continue;
+            }
+            for (index, line) in block.code.lines().enumerate() {
+                let comment = line.split_once('#').map(|(_, comment)| comment.trim());
+                if comment
+                    .is_some_and(|comment| comment.starts_with("or ") || comment.starts_with("or,"))
+                {
+                    alternatives.push(format!(
+                        "{}:{}: {line}",
+                        relative(&file),
+                        block.line + 1 + index
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        alternatives.is_empty(),
+        "sh blocks holding alternatives (split them):\n{}",
+        alternatives.join("\n")
+    );
+}
+
+/// An example that attaches the store opens it read-only: DuckDB's and SQLite's `ATTACH`
+/// create a missing file, so pasted in the wrong directory one left an empty
+/// `rankings.sqlite3` behind (and a writable attach could write to a user's store).
+#[test]
+fn every_attach_of_the_store_in_the_documents_is_read_only() {
+    let mut writable = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (index, line) in text.lines().enumerate() {
+            let Some(at) = line.find("ATTACH '") else {
+                continue;
+            };
+            let statement = line[at..].split(';').next().unwrap_or_default();
+            if !statement.contains("mode=ro") && !statement.contains("READ_ONLY") {
+                writable.push(format!("{}:{}: {statement}", relative(&file), index + 1));
+            }
+        }
+    }
+    assert!(
+        writable.is_empty(),
+        "ATTACH without READ_ONLY (DuckDB) or 'file:…?mode=ro' (SQLite):\n{}",
+        writable.join("\n")
+    );
+}
+
+/// Shell examples are fenced as `sh`, the one language the example runners read
+/// (`doc_examples.rs`, `new_project.rs`): a `bash` or `console` block would be skipped.
+#[test]
+fn shell_examples_are_fenced_as_sh() {
+    let mut others = Vec::new();
+    for file in markdown_files() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for block in code_blocks(&text) {
+            let language = block.language.split(',').next().unwrap_or_default();
+            if ["bash", "shell", "console", "zsh", "shell-session"].contains(&language) {
+                others.push(format!("{}:{}: {language}", relative(&file), block.line));
+            }
+        }
+    }
+    assert!(
+        others.is_empty(),
+        "shell blocks the example runners skip (fence them as sh, or text for a transcript):\n{}",
+        others.join("\n")
+    );
 }
 
 #[test]

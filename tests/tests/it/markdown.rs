@@ -83,9 +83,23 @@ pub(crate) fn prose_lines(markdown: &str) -> Vec<(usize, &str)> {
     lines
 }
 
-/// The targets of the inline links `[text](target)` in `text`.
+/// The targets of the inline links `[text](target)` in `text`, and of a reference
+/// definition `[name]: target` (`<target>` when it holds spaces).
 pub(crate) fn link_targets(text: &str) -> Vec<&str> {
     let mut targets = Vec::new();
+    let trimmed = text.trim_start();
+    if let Some(definition) = trimmed
+        .strip_prefix('[')
+        .and_then(|rest| rest.split_once("]: "))
+        .map(|(_, target)| target.trim_start())
+    {
+        let target = match definition.strip_prefix('<') {
+            Some(bracketed) => bracketed.split('>').next().unwrap_or_default(),
+            None => definition.split_whitespace().next().unwrap_or_default(),
+        };
+        targets.push(target);
+        return targets;
+    }
     let mut rest = text;
     while let Some(at) = rest.find("](") {
         let after = &rest[at + 2..];

@@ -1,7 +1,8 @@
 //! What a new user does, from the packaged crates: a brand-new cargo project outside the
 //! workspace that adds exactly what the READMEs say (their `cargo add` lines), with the
 //! workspace README's Quickstart as `src/main.rs` and the test kit guide's complete test
-//! as `tests/ranking.rs`; it must build, the guide's test pass, and the Quickstart run
+//! as `tests/ranking.rs`; it must build (the binary first alone, as `cargo run` builds it,
+//! without the dev-dependencies' features), the guide's test pass, and the Quickstart run
 //! against the test kit (twice: the second run is answered by the cache it flushed).
 //!
 //! The crates come from `cargo package` (unpacked, reached through `[patch.crates-io]`,
@@ -50,6 +51,20 @@ fn a_new_project_with_what_the_readmes_say_builds_and_runs_the_quickstart() {
     // The workspace's versions of everything else, so nothing is fetched.
     std::fs::copy(root.join("Cargo.lock"), project.join("Cargo.lock")).unwrap();
 
+    // First as the Quickstart's reader builds it, without the dev-dependencies: `cargo
+    // test` alone would unify their features into the binary's (tokio's `macros` came from
+    // the test kit's wiremock, so a Quickstart without it passed).
+    let output = cargo(&project)
+        .args(["build", "--offline", "--bins"])
+        .env("CARGO_TARGET_DIR", shared_target_dir())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "cargo build in the new project failed\n{}\nCargo.toml:\n{}",
+        String::from_utf8_lossy(&output.stderr),
+        std::fs::read_to_string(project.join("Cargo.toml")).unwrap()
+    );
     let output = cargo(&project)
         .args(["test", "--offline"])
         .env("CARGO_TARGET_DIR", shared_target_dir())

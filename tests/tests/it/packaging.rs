@@ -2,7 +2,8 @@
 //! licence texts beside its manifest (cargo packages nothing from outside the crate's
 //! directory), and no `include_str!`/`include_bytes!` of a file outside it (the package
 //! would not build). `cargo package --workspace` in `.ci/run` builds every package; these
-//! say which rule broke, and run with `cargo test`.
+//! say which rule broke, and run with `cargo test`. Also: the command's binstall metadata
+//! names the archives cargo-dist builds.
 
 use std::path::{Path, PathBuf};
 
@@ -107,4 +108,97 @@ fn no_published_source_includes_a_file_outside_its_crate() {
 fn included_paths_are_found() {
     let source = r#"const A: &str = include_str!("../a.json"); let b = include_bytes!( "b.bin");"#;
     assert_eq!(included_paths(source), ["../a.json", "b.bin"]);
+}
+
+/// The `key = "value"` lines of `section` in a TOML file (enough for the flat sections
+/// read here).
+fn toml_section(text: &str, section: &str) -> Vec<(String, String)> {
+    let header = format!("[{section}]");
+    text.lines()
+        .skip_while(|line| line.trim() != header)
+        .skip(1)
+        .take_while(|line| !line.trim_start().starts_with('['))
+        .filter_map(|line| line.split_once(" = "))
+        .map(|(key, value)| (key.trim().to_owned(), value.trim().to_owned()))
+        .collect()
+}
+
+/// `cargo binstall keyapi-tiktok-cli` finds, for every target cargo-dist builds, the
+/// archive cargo-dist names (`{package}-{target}.tar.xz`, `.zip` on Windows) and the
+/// binary where cargo-dist puts it: in a `{package}-{target}/` directory in a tarball, at
+/// the root of a zip (a Windows install looked for `keyapi-tiktok-cli-{target}/…` in a
+/// flat zip).
+#[test]
+fn binstall_metadata_names_every_archive_cargo_dist_builds() {
+    let root = workspace_root();
+    let manifest =
+        std::fs::read_to_string(root.join("crates/keyapi-tiktok-cli/Cargo.toml")).unwrap();
+    let dist = std::fs::read_to_string(root.join("dist-workspace.toml")).unwrap();
+    let release_plz = std::fs::read_to_string(root.join("release-plz.toml")).unwrap();
+    assert!(
+        release_plz.contains("git_tag_name = \"v{{ version }}\""),
+        "the binstall URL assumes the tag v<version>"
+    );
+    for setting in ["unix-archive", "windows-archive"] {
+        assert!(!dist.contains(setting), "update this test for {setting}");
+    }
+    let targets: Vec<String> = toml_section(&dist, "dist")
+        .into_iter()
+        .find(|(key, _)| key == "targets")
+        .expect("dist-workspace.toml lists targets")
+        .1
+        .trim_matches(['[', ']'])
+        .split(',')
+        .map(|target| target.trim().trim_matches('"').to_owned())
+        .collect();
+    assert!(targets.len() >= 3, "{targets:?}");
+    let base = toml_section(&manifest, "package.metadata.binstall");
+    for target in &targets {
+        let mut settings = base.clone();
+        settings.extend(toml_section(
+            &manifest,
+            &format!("package.metadata.binstall.overrides.{target}"),
+        ));
+        let setting = |key: &str| {
+            settings
+                .iter()
+                .rev()
+                .find(|(name, _)| name == key)
+                .map(|(_, value)| value.trim_matches('"').to_owned())
+                .unwrap_or_else(|| panic!("{target}: no {key}"))
+        };
+        let windows = target.contains("windows");
+        let suffix = match setting("pkg-fmt").as_str() {
+            "txz" => ".tar.xz",
+            "zip" => ".zip",
+            other => panic!("{target}: pkg-fmt {other}"),
+        };
+        let render = |template: String| {
+            template
+                .replace("{ repo }", "REPO")
+                .replace("{ version }", "1.2.3")
+                .replace("{ name }", "keyapi-tiktok-cli")
+                .replace("{ bin }", "keyapi-tiktok")
+                .replace("{ target }", target)
+                .replace("{ archive-suffix }", suffix)
+                .replace("{ binary-ext }", if windows { ".exe" } else { "" })
+        };
+        let (archive, binary) = if windows {
+            (
+                format!("keyapi-tiktok-cli-{target}.zip"),
+                "keyapi-tiktok.exe".to_owned(),
+            )
+        } else {
+            (
+                format!("keyapi-tiktok-cli-{target}.tar.xz"),
+                format!("keyapi-tiktok-cli-{target}/keyapi-tiktok"),
+            )
+        };
+        assert_eq!(
+            render(setting("pkg-url")),
+            format!("REPO/releases/download/v1.2.3/{archive}"),
+            "{target}"
+        );
+        assert_eq!(render(setting("bin-dir")), binary, "{target}");
+    }
 }

@@ -282,6 +282,84 @@ fn every_shell_completes_a_flag_and_its_values() {
     }
 }
 
+/// Positional values and `help`'s topics too, not only flags: fish's generated script
+/// offered files for `completions <TAB>` and `help <TAB>`.
+#[test]
+fn every_shell_completes_the_shell_names_and_the_help_topics() {
+    for shell in ["bash", "zsh", "fish"] {
+        let Some(mut shells) = complete(shell, "keyapi-tiktok completions ") else {
+            continue;
+        };
+        shells.retain(|word| !word.starts_with('-'));
+        shells.sort();
+        assert_eq!(
+            shells,
+            ["bash", "elvish", "fish", "powershell", "zsh"],
+            "{shell}: completions <TAB>"
+        );
+        let mut topics = complete(shell, "keyapi-tiktok help ").unwrap();
+        topics.sort();
+        assert_eq!(
+            topics,
+            [
+                "cache",
+                "completions",
+                "conformance",
+                "help",
+                "history",
+                "man",
+                "movers",
+                "sync",
+                "videos"
+            ],
+            "{shell}: help <TAB>"
+        );
+    }
+}
+
+/// The install examples `--help` gives, pasted on a fresh home whose path has a space:
+/// each succeeds and writes what it says (`man > ~/.local/share/man/man1/…` failed there,
+/// and installed one page of eleven).
+#[test]
+fn the_install_examples_in_the_help_work_on_a_fresh_home() {
+    let output = run(&["--help"]);
+    let help = String::from_utf8(output.stdout).unwrap();
+    let examples: Vec<&str> = help
+        .split('`')
+        .skip(1)
+        .step_by(2)
+        .filter(|example| example.contains("keyapi-tiktok ") && example.contains("~/"))
+        .collect();
+    assert!(examples.len() >= 2, "no install examples in:\n{help}");
+    let binary = std::path::Path::new(env!("CARGO_BIN_EXE_keyapi-tiktok"));
+    let path = format!(
+        "{}:{}",
+        binary.parent().unwrap().display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let parent = tempfile::tempdir().unwrap();
+    let home = parent.path().join("a fresh home");
+    std::fs::create_dir(&home).unwrap();
+    for example in &examples {
+        let output = Command::new("sh")
+            .args(["-c", example])
+            .env("HOME", &home)
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{example}: {output:?}");
+    }
+    assert!(
+        home.join(".local/share/man/man1/keyapi-tiktok-sync.1")
+            .is_file(),
+        "the help's man example installs every page"
+    );
+    assert!(
+        home.join(".local/share/bash-completion/completions/keyapi-tiktok")
+            .is_file()
+    );
+}
+
 #[test]
 fn sync_help_does_not_promise_an_output_order() {
     let output = run(&["sync", "--help"]);
