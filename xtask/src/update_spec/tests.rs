@@ -334,14 +334,14 @@ fn a_parameter_made_required_writes_the_breaking_versions_into_the_manifests() {
         );
         let entry = format!("name = \"{krate}\"\nversion = \"{expected}\"\n");
         assert!(lock.contains(&entry), "Cargo.lock has {entry}");
-        // The testkit's entry is path-only (a dev-dependency), the command has none.
-        if !["keyapi-tiktok-testkit", "keyapi-tiktok-cli"].contains(&krate) {
-            let pin = if krate == "keyapi-tiktok-openapi" {
-                "="
-            } else {
-                ""
-            };
-            let requirement = format!("crates/{krate}\", version = \"{pin}{expected}\"");
+        // The generated crate's `=` pin is in the library's manifest (its workspace entry is
+        // path-only), the testkit's entry is path-only (a dev-dependency), the command has none.
+        if krate == "keyapi-tiktok-openapi" {
+            let library = checkout.read("crates/keyapi-tiktok/Cargo.toml");
+            let pin = format!("{krate} = {{ path = \"../{krate}\", version = \"={expected}\" }}");
+            assert!(library.contains(&pin), "{pin}:\n{library}");
+        } else if !["keyapi-tiktok-testkit", "keyapi-tiktok-cli"].contains(&krate) {
+            let requirement = format!("crates/{krate}\", version = \"{expected}\"");
             assert!(
                 workspace.contains(&requirement),
                 "{requirement}:\n{workspace}"

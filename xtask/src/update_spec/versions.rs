@@ -48,7 +48,8 @@ pub(super) const PUBLISHED: [Published; 6] = [
     },
 ];
 
-/// The workspace manifest, whose `[workspace.dependencies]` holds the requirements.
+/// The workspace manifest, whose `[workspace.dependencies]` holds most requirements (the
+/// `=` pin on the generated crate is in the library's own manifest).
 const WORKSPACE_MANIFEST: &str = "Cargo.toml";
 /// The lock file, which records each member's version.
 const LOCK: &str = "Cargo.lock";
@@ -64,44 +65,61 @@ pub(super) struct Written {
 /// What bumping some crates changes, before anything is written.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub(super) struct Bumped {
-    /// The new text of each file (each crate's manifest, the workspace's requirements on
-    /// it, the lock file), by path relative to the workspace root.
+    /// The new text of each file that changes (the bumped crates' manifests, every manifest
+    /// with a requirement on one, the lock file), by path relative to the workspace root.
     pub(super) files: Vec<(String, String)>,
     /// Each crate's old and new version.
     pub(super) versions: Vec<Written>,
 }
 
-/// What bumping `breaking` changes under `root`. Reads only; nothing is written.
+/// What bumping `breaking` changes under `root`: each crate's own version, every
+/// requirement on it (in `[workspace.dependencies]` and in the published manifests'
+/// dependency tables) and the lock file. Reads only; nothing is written.
 pub(super) fn bump_breaking(root: &Path, breaking: &[&'static str]) -> Result<Bumped> {
-    let mut files: Vec<(String, String)> = Vec::new();
-    let mut versions = Vec::new();
     if breaking.is_empty() {
         return Ok(Bumped::default());
     }
     let read = |path: &str| {
         std::fs::read_to_string(root.join(path)).with_context(|| format!("cannot read {path}"))
     };
-    let mut workspace = read(WORKSPACE_MANIFEST)?;
+    // Every manifest that can hold a requirement, by path, with its text as it becomes.
+    let mut manifests = vec![(WORKSPACE_MANIFEST.to_owned(), read(WORKSPACE_MANIFEST)?)];
+    for published in PUBLISHED {
+        manifests.push((published.manifest.to_owned(), read(published.manifest)?));
+    }
+    let originals = manifests.clone();
     let mut lock = read(LOCK)?;
+    let mut versions = Vec::new();
     for name in breaking {
         let Some(published) = PUBLISHED.iter().find(|published| published.name == *name) else {
             bail!("{name} is not a published crate");
         };
-        let manifest = read(published.manifest)?;
-        let at = package_version(&manifest)
+        let Some((_, manifest)) = manifests
+            .iter_mut()
+            .find(|(path, _)| path == published.manifest)
+        else {
+            unreachable!("every published manifest was read");
+        };
+        let at = package_version(manifest)
             .with_context(|| format!("{}: cannot bump the version", published.manifest))?;
         let old = manifest[at.clone()].to_owned();
         let new = next_breaking(&old)
             .with_context(|| format!("{}: cannot bump the version", published.manifest))?;
-        let manifest = replaced(&manifest, at, &new);
-        workspace = with_requirement(&workspace, name, &old, &new)
-            .with_context(|| format!("{WORKSPACE_MANIFEST}: cannot move {name}'s requirement"))?;
+        *manifest = replaced(manifest, at, &new);
+        for (path, text) in &mut manifests {
+            *text = with_requirements(text, name, &old, &new)
+                .with_context(|| format!("{path}: cannot move {name}'s requirement"))?;
+        }
         lock = with_locked_version(&lock, name, &old, &new)
             .with_context(|| format!("{LOCK}: cannot move {name}'s version"))?;
-        files.push((published.manifest.to_owned(), manifest));
         versions.push(Written { name, old, new });
     }
-    files.push((WORKSPACE_MANIFEST.to_owned(), workspace));
+    let mut files: Vec<(String, String)> = manifests
+        .into_iter()
+        .zip(originals)
+        .filter(|((_, text), (_, original))| text != original)
+        .map(|(file, _)| file)
+        .collect();
     files.push((LOCK.to_owned(), lock));
     Ok(Bumped { files, versions })
 }
@@ -146,20 +164,21 @@ fn replaced(text: &str, at: Range<usize>, new: &str) -> String {
     format!("{}{new}{}", &text[..at.start], &text[at.end..])
 }
 
-/// `workspace` with the `[workspace.dependencies]` requirement on `name` moved from `old`
-/// to `new`, keeping an exact (`=`) pin exact. A crate with a path-only entry (the testkit,
-/// only ever a dev-dependency) or none keeps the text as it is.
-fn with_requirement(workspace: &str, name: &str, old: &str, new: &str) -> Result<String> {
+/// `manifest` with every requirement on `name` in a dependency table (`[dependencies]`,
+/// `[dev-dependencies]`, `[target.….dependencies]`, `[workspace.dependencies]`) moved from
+/// `old` to `new`, keeping an exact (`=`) pin exact. An entry without a version (path-only,
+/// or `name.workspace = true`) keeps its text.
+fn with_requirements(manifest: &str, name: &str, old: &str, new: &str) -> Result<String> {
+    let mut moved = String::with_capacity(manifest.len());
     let mut in_dependencies = false;
-    let mut offset = 0;
-    for line in workspace.split_inclusive('\n') {
+    for line in manifest.split_inclusive('\n') {
         let trimmed = line.trim_end();
         if trimmed.starts_with('[') {
-            in_dependencies = trimmed == "[workspace.dependencies]";
-        } else if in_dependencies && trimmed.starts_with(&format!("{name} = ")) {
-            let Some(at) = inline_value(trimmed, "version") else {
-                return Ok(workspace.to_owned());
-            };
+            in_dependencies = trimmed.ends_with("dependencies]");
+        } else if in_dependencies
+            && trimmed.starts_with(&format!("{name} = "))
+            && let Some(at) = inline_value(trimmed, "version")
+        {
             let value = &trimmed[at.clone()];
             let (pin, version) = match value.strip_prefix('=') {
                 Some(version) => ("=", version),
@@ -168,15 +187,12 @@ fn with_requirement(workspace: &str, name: &str, old: &str, new: &str) -> Result
             if version != old {
                 bail!("its requirement `{value}` is not its version {old}");
             }
-            return Ok(replaced(
-                workspace,
-                offset + at.start..offset + at.end,
-                &format!("{pin}{new}"),
-            ));
+            moved.push_str(&replaced(line, at, &format!("{pin}{new}")));
+            continue;
         }
-        offset += line.len();
+        moved.push_str(line);
     }
-    Ok(workspace.to_owned())
+    Ok(moved)
 }
 
 /// `lock` with the entry of the workspace member `name` at `old` moved to `new`.
@@ -227,7 +243,7 @@ mod tests {
     }
 
     const WORKSPACE: &str = "[workspace]\nmembers = []\n\n[workspace.dependencies]\n\
-        keyapi-tiktok-openapi = { path = \"crates/keyapi-tiktok-openapi\", version = \"=0.1.0\" }\n\
+        keyapi-tiktok-openapi = { path = \"crates/keyapi-tiktok-openapi\" }\n\
         keyapi-tiktok = { path = \"crates/keyapi-tiktok\", version = \"0.1.0\", default-features = false }\n\
         keyapi-tiktok-testkit = { path = \"crates/keyapi-tiktok-testkit\" }\n\
         keyapi-tiktok-store = { path = \"crates/keyapi-tiktok-store\", version = \"0.1.0\" }\n\
@@ -239,22 +255,40 @@ mod tests {
         [[package]]\nname = \"keyapi-tiktok-store\"\nversion = \"0.1.0\"\n\n\
         [[package]]\nname = \"keyapi-tiktok-testkit\"\nversion = \"0.1.0\"\n";
 
+    /// The library's dependencies: the `=` pin on the generated crate is its own, in every
+    /// table a requirement can be in; the others come from the workspace.
+    const LIBRARY_DEPENDENCIES: &str = "keyapi-tiktok-openapi = { path = \"../keyapi-tiktok-openapi\", version = \"=0.1.0\" }\n\
+        keyapi-tiktok-spec.workspace = true\n\n\
+        [target.'cfg(unix)'.dependencies]\n\
+        keyapi-tiktok-openapi = { path = \"../keyapi-tiktok-openapi\", version = \"=0.1.0\", optional = true }\n\n\
+        [dev-dependencies]\n\
+        keyapi-tiktok-testkit.workspace = true\n";
+
     fn manifest(name: &str, version: &str) -> String {
+        let own = if name == "keyapi-tiktok" {
+            LIBRARY_DEPENDENCIES
+        } else {
+            ""
+        };
         format!(
             "[package]\nname = \"{name}\"\ndescription = \"version = \\\"9.9.9\\\" is not it\"\n\
-             version = \"{version}\"\nedition.workspace = true\n\n[dependencies]\nserde = {{ version = \"0.1.0\" }}\n"
+             version = \"{version}\"\nedition.workspace = true\n\n[dependencies]\nserde = {{ version = \"0.1.0\" }}\n{own}"
         )
     }
 
+    /// A root with every published crate's manifest, at 0.1.0 unless `versions` says.
     fn root_with(versions: &[(&str, &str)]) -> tempfile::TempDir {
         let root = tempfile::tempdir().unwrap();
         std::fs::write(root.path().join(WORKSPACE_MANIFEST), WORKSPACE).unwrap();
         std::fs::write(root.path().join(LOCK), LOCK_TEXT).unwrap();
-        for (name, version) in versions {
-            let published = PUBLISHED.iter().find(|p| p.name == *name).unwrap();
+        for published in PUBLISHED {
+            let version = versions
+                .iter()
+                .find(|(name, _)| *name == published.name)
+                .map_or("0.1.0", |(_, version)| version);
             let path = root.path().join(published.manifest);
             std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-            std::fs::write(path, manifest(name, version)).unwrap();
+            std::fs::write(path, manifest(published.name, version)).unwrap();
         }
         root
     }
@@ -294,17 +328,16 @@ mod tests {
         let file = |path: &str| &files.iter().find(|(p, _)| p == path).unwrap().1;
         assert_eq!(
             file("crates/keyapi-tiktok/Cargo.toml"),
-            &manifest("keyapi-tiktok", "0.2.0")
+            &manifest("keyapi-tiktok", "0.2.0").replace("=0.1.0", "=0.2.0"),
+            "its own version and its pin on the generated crate, in both tables, stay exact"
         );
         assert_eq!(
             file(WORKSPACE_MANIFEST),
-            &WORKSPACE
-                .replace("version = \"=0.1.0\"", "version = \"=0.2.0\"")
-                .replace(
-                    "version = \"0.1.0\", default-features",
-                    "version = \"0.2.0\", default-features"
-                ),
-            "the pin stays exact, the testkit's path-only entry and the store's stay"
+            &WORKSPACE.replace(
+                "version = \"0.1.0\", default-features",
+                "version = \"0.2.0\", default-features"
+            ),
+            "the path-only entries (generated crate, testkit) and the store's stay"
         );
         assert_eq!(
             file(LOCK),
@@ -322,11 +355,17 @@ mod tests {
                     "name = \"keyapi-tiktok-testkit\"\nversion = \"0.2.0\""
                 )
         );
-        assert!(
-            files
-                .iter()
-                .all(|(path, _)| path != "crates/keyapi-tiktok-store/Cargo.toml"),
-            "{files:?}"
+        let paths: Vec<&str> = files.iter().map(|(path, _)| path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                WORKSPACE_MANIFEST,
+                "crates/keyapi-tiktok-openapi/Cargo.toml",
+                "crates/keyapi-tiktok/Cargo.toml",
+                "crates/keyapi-tiktok-testkit/Cargo.toml",
+                LOCK,
+            ],
+            "only the files that change"
         );
     }
 
@@ -372,6 +411,20 @@ mod tests {
         );
         assert!(
             message.contains("requirement `0.1.0` is not its version 0.3.0"),
+            "{message}"
+        );
+        std::fs::write(
+            &path,
+            manifest("keyapi-tiktok", "0.1.0").replace("=0.1.0", "=0.0.9"),
+        )
+        .unwrap();
+        let message = format!(
+            "{:#}",
+            bump_breaking(root.path(), &["keyapi-tiktok-openapi"]).unwrap_err()
+        );
+        assert!(
+            message.contains("crates/keyapi-tiktok/Cargo.toml: cannot move keyapi-tiktok-openapi")
+                && message.contains("requirement `=0.0.9` is not its version 0.1.0"),
             "{message}"
         );
     }
