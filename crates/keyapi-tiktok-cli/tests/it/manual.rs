@@ -293,7 +293,10 @@ fn subcommands() -> Vec<String> {
         .filter_map(|line| line.split_whitespace().next().map(str::to_owned))
         .collect();
     names.sort();
-    assert!(names.iter().any(|name| name == "sync"), "no commands in:\n{help}");
+    assert!(
+        names.iter().any(|name| name == "sync"),
+        "no commands in:\n{help}"
+    );
     names
 }
 
