@@ -71,7 +71,7 @@ pub(crate) struct ReportArgs {
     #[arg(long, value_name = "K", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPORT_PERIODS)))]
     periods: u32,
-    /// Write the page to FILE (replaced whole once written) instead of stdout.
+    /// Write the page to FILE (private to you, replaced whole once written) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Where the store is.
@@ -122,7 +122,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes `bytes` to a new file beside `file`, then renames it over `file`, so a kill
+/// Writes `bytes` to a new private file beside `file`, then renames it over `file`, so a kill
 /// leaves the old page or the new one, never half of one; the new file is removed when
 /// the rename fails, and nothing else is.
 fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -133,10 +133,12 @@ fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
     staging_name.push(name);
     staging_name.push(format!(".{}.tmp", std::process::id()));
     let staging = file.with_file_name(staging_name);
-    let mut out = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&staging)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    // Private, as every file we make: the page replaces a file that may have been.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options.open(&staging)?;
     let result = out
         .write_all(bytes)
         .and_then(|()| out.sync_all())

@@ -472,3 +472,40 @@ async fn a_real_browser_renders_the_page_offline_without_a_csp_violation_or_cons
     assert!(png.starts_with(b"\x89PNG"), "no screenshot");
     println!("screenshot: {}", screenshot.display());
 }
+
+/// `-o` makes a private file (0600) and keeps an existing file's mode private: replacing
+/// a file the user had made private does not open it to everyone.
+#[cfg(unix)]
+#[tokio::test]
+async fn o_writes_a_private_file_even_over_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    store_days(dir.path(), [1, 2], 10, |day| {
+        (1..=5).map(|n| video(n + day)).collect()
+    })
+    .await;
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+
+    let run = report(dir.path(), "2026-10-02", &["-o", "new.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode("new.html"), 0o600);
+
+    let kept = dir.path().join("kept.html");
+    std::fs::write(&kept, "mine").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = report(dir.path(), "2026-10-02", &["-o", "kept.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode("kept.html"), 0o600);
+    assert!(
+        std::fs::read_to_string(&kept)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}
