@@ -509,3 +509,56 @@ async fn o_writes_a_private_file_even_over_a_private_one() {
             .starts_with("<!DOCTYPE html>")
     );
 }
+
+/// `-o` onto what is not a regular file: a FIFO (or `/dev/stdout`, a terminal) is written
+/// into, not replaced by a file; a symbolic link stays, the file it names gets the page.
+#[cfg(unix)]
+#[tokio::test]
+async fn o_writes_into_a_fifo_and_through_a_symbolic_link() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    store_days(dir.path(), [1, 2], 10, |day| {
+        (1..=5).map(|n| video(n + day)).collect()
+    })
+    .await;
+
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let run = report(dir.path(), "2026-10-02", &["-o", "pipe"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced"
+    );
+    assert!(reader.join().unwrap().starts_with("<!DOCTYPE html>"));
+
+    let target = dir.path().join("target.html");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink("target.html", dir.path().join("link.html")).unwrap();
+    let run = report(dir.path(), "2026-10-02", &["-o", "link.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("link.html"))
+            .unwrap()
+            .file_type()
+            .is_symlink(),
+        "the link was replaced"
+    );
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}
