@@ -71,8 +71,8 @@ pub(crate) struct ReportArgs {
     #[arg(long, value_name = "K", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPORT_PERIODS)))]
     periods: u32,
-    /// Write the page to FILE (private to you, replaced whole once written; a FIFO or
-    /// /dev/stdout is written into) instead of stdout.
+    /// Write the page to FILE (a private file, replacing FILE whole once written; a FIFO
+    /// or /dev/stdout is written into) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Where the store is.
@@ -123,13 +123,15 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes `bytes` to `file` as what it is: an existing regular file (through any
-/// symbolic link, which stays) or a new one is replaced whole by [`write_whole`]; a FIFO,
-/// `/dev/stdout` or a terminal is written into, never replaced by a file.
+/// Writes `bytes` to `file`: a FIFO, `/dev/stdout` or a terminal (a symbolic link to
+/// one too) is written into, never replaced by a file; anything else is replaced whole by
+/// [`write_whole`], a symbolic link itself rather than the file it names (a link planted
+/// where the page goes must not redirect it over another file).
 fn write_output(file: &Path, bytes: &[u8]) -> io::Result<()> {
     match fs::metadata(file) {
-        Ok(found) if found.is_file() => write_whole(&fs::canonicalize(file)?, bytes),
-        Ok(found) if !found.is_dir() => OpenOptions::new().write(true).open(file)?.write_all(bytes),
+        Ok(found) if !found.is_file() && !found.is_dir() => {
+            OpenOptions::new().write(true).open(file)?.write_all(bytes)
+        }
         _ => write_whole(file, bytes),
     }
 }
