@@ -559,3 +559,41 @@ async fn o_writes_into_a_fifo_and_replaces_a_symbolic_link() {
     );
     assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
 }
+
+/// A ranking stored empty (not yet published when fetched, not settled): the page says
+/// so and gives the command that fetches it again, and does not call every video of the
+/// day before one that left.
+#[tokio::test]
+async fn an_empty_ranking_says_it_is_empty_and_how_to_fetch_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_days(dir.path(), [1, 2], 10, |day| {
+        if day == 1 {
+            (1..=5).map(video).collect()
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE rankings SET settled = 0 WHERE date = '2026-10-02'",
+            [],
+        )
+        .unwrap();
+    let run = report(dir.path(), "2026-10-02", &["--periods", "2"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = scraper::Html::parse_document(&run.stdout);
+    let text: String = page.root_element().text().collect();
+    assert!(
+        text.contains("No video is stored in this ranking"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "keyapi-tiktok sync --date 2026-10-02 --region US --by views --period daily --db rankings.sqlite3"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Left the ranking (5)"), "{text}");
+}
