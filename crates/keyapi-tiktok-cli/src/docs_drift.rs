@@ -154,3 +154,46 @@ fn the_readme_report_example_parses_as_a_report() {
         Err(error) => panic!("{line} does not parse:\n{error}"),
     }
 }
+
+/// The cron line as cron runs it: `sh -c` in a home holding only the key file and the
+/// program (a stub that notes its arguments), with cron's bare environment.
+#[cfg(unix)]
+#[test]
+fn the_readme_cron_line_runs_the_sync_in_a_fresh_home() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let readme = repository_file("README.md");
+    let cron = readme
+        .lines()
+        .find(|line| line.starts_with("30 2 * * *"))
+        .expect("the README has a cron line");
+    let command = cron.splitn(6, ' ').nth(5).expect("five time fields");
+    let home = tempfile::tempdir().unwrap();
+    let config = home.path().join(".config/keyapi-tiktok");
+    std::fs::create_dir_all(&config).unwrap();
+    std::fs::write(config.join("env"), "KEYAPI_API_KEY=test-key\n").unwrap();
+    let bin = home.path().join(".cargo/bin");
+    std::fs::create_dir_all(&bin).unwrap();
+    let program = bin.join("keyapi-tiktok");
+    std::fs::write(
+        &program,
+        "#!/bin/sh\necho \"$KEYAPI_API_KEY $*\" > \"$HOME/ran\"\n",
+    )
+    .unwrap();
+    std::fs::set_permissions(&program, std::fs::Permissions::from_mode(0o755)).unwrap();
+
+    let output = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .env_clear()
+        .env("HOME", home.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "the cron line failed: {output:?}");
+    let ran = std::fs::read_to_string(home.path().join("ran")).expect("the sync did not run");
+    assert!(
+        ran.starts_with("test-key sync --date today-7..yesterday "),
+        "{ran}"
+    );
+}

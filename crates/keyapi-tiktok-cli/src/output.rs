@@ -437,4 +437,22 @@ mod tests {
             assert_eq!(table::compact(n), expected, "{n}");
         }
     }
+
+    #[test]
+    fn absurd_amounts_stay_short_past_the_trillions() {
+        // Upstream's GMV is any JSON number and views reach i64::MAX: past 999.9T the
+        // count is written with an exponent, never as hundreds of digits (the report's
+        // cells do not wrap).
+        let cases = [
+            (999.9e12, "999.9T"),
+            (999.95e12, "1.0e15"),
+            (i64::MAX as f64, "9.2e18"),
+            (1e308, "1.0e308"),
+            (-1e308, "-1.0e308"),
+            (f64::MAX, "1.8e308"),
+        ];
+        for (n, expected) in cases {
+            assert_eq!(table::compact(n), expected, "{n}");
+        }
+    }
 }

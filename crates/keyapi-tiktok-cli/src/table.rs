@@ -83,7 +83,7 @@ pub(crate) fn count(value: Option<u64>) -> String {
     value.map_or_else(|| "-".to_owned(), |n| compact(n as f64))
 }
 
-/// `999`, `45.6K`, `1.2M`, `3.0B`: one decimal from a thousand up.
+/// `999`, `45.6K`, `1.2M`, `3.0B`: one decimal from a thousand up; `9.2e18` past 999.9T.
 pub(crate) fn compact(n: f64) -> String {
     const UNITS: [&str; 5] = ["", "K", "M", "B", "T"];
     let mut scaled = n;
@@ -95,6 +95,10 @@ pub(crate) fn compact(n: f64) -> String {
     }
     if unit == 0 {
         format!("{n:.0}")
+    } else if scaled.abs() >= 999.95 {
+        // Past the trillions (i64::MAX views, an absurd GMV): an exponent, not hundreds
+        // of digits.
+        format!("{n:.1e}")
     } else {
         format!("{scaled:.1}{}", UNITS[unit])
     }

@@ -71,7 +71,8 @@ pub(crate) struct ReportArgs {
     #[arg(long, value_name = "K", default_value_t = 30,
           value_parser = clap::value_parser!(u32).range(1..=i64::from(MAX_REPORT_PERIODS)))]
     periods: u32,
-    /// Write the page to FILE (replaced whole once written) instead of stdout.
+    /// Write the page to FILE (a private file, replacing FILE whole once written; a FIFO
+    /// or /dev/stdout is written into) instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<PathBuf>,
     /// Where the store is.
@@ -111,7 +112,7 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     };
     let html = page::render(&report, &path);
     match &args.output {
-        Some(file) => write_whole(file, html.as_bytes()).map_err(|error| Failure::Write {
+        Some(file) => write_output(file, html.as_bytes()).map_err(|error| Failure::Write {
             path: file.clone(),
             error,
         }),
@@ -122,7 +123,20 @@ pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     }
 }
 
-/// Writes `bytes` to a new file beside `file`, then renames it over `file`, so a kill
+/// Writes `bytes` to `file`: a FIFO, `/dev/stdout` or a terminal (a symbolic link to
+/// one too) is written into, never replaced by a file; anything else is replaced whole by
+/// [`write_whole`], a symbolic link itself rather than the file it names (a link planted
+/// where the page goes must not redirect it over another file).
+fn write_output(file: &Path, bytes: &[u8]) -> io::Result<()> {
+    match fs::metadata(file) {
+        Ok(found) if !found.is_file() && !found.is_dir() => {
+            OpenOptions::new().write(true).open(file)?.write_all(bytes)
+        }
+        _ => write_whole(file, bytes),
+    }
+}
+
+/// Writes `bytes` to a new private file beside `file`, then renames it over `file`, so a kill
 /// leaves the old page or the new one, never half of one; the new file is removed when
 /// the rename fails, and nothing else is.
 fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
@@ -133,10 +147,12 @@ fn write_whole(file: &Path, bytes: &[u8]) -> io::Result<()> {
     staging_name.push(name);
     staging_name.push(format!(".{}.tmp", std::process::id()));
     let staging = file.with_file_name(staging_name);
-    let mut out = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(&staging)?;
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    // Private, as every file we make: the page replaces a file that may have been.
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut out = options.open(&staging)?;
     let result = out
         .write_all(bytes)
         .and_then(|()| out.sync_all())

@@ -95,6 +95,16 @@ fn header(report: &Report, title: &str, db: &Path) -> Markup {
                 ". Ranks over " (report.periods.len()) " periods"
                 @if let Some(first) = first { " from " (first) } " to " (report.ranking.date) "."
             }
+            @if stored.items == 0 {
+                section class="missing" {
+                    h2 { "No video is stored in this ranking" }
+                    p { "It was empty when fetched (not yet published)"
+                        @if stored.settled { "." } @else { ". This command fetches it again:" } }
+                    @if !stored.settled {
+                        p { code { (queries::sync_command(&report.ranking, db)) } }
+                    }
+                }
+            }
             @if !missing.is_empty() {
                 section class="missing" {
                     h2 { "Not in the store (" (missing.len()) ")" }
@@ -203,7 +213,9 @@ fn movers(report: &Report) -> Markup {
         .collect();
     html! {
         section class="movers" {
-            @if report.movers.previous_stored {
+            @if report.stored.items == 0 {
+                p { "Moves need videos in this ranking, and none is stored." }
+            } @else if report.movers.previous_stored {
                 (mover_list("Biggest climbers", &climbers))
                 (mover_list("New entries", &entered))
                 (mover_list("Left the ranking", &left))

@@ -195,16 +195,6 @@ async fn a_ranking_not_stored_is_refused_with_the_sync_command_and_o_writes_a_fi
         "{}",
         run.stderr
     );
-    // A file that cannot be written (its directory does not exist): status 1, nothing
-    // left behind.
-    let run = report(dir.path(), "2026-10-30", &["-o", "no/such/dir/page.html"]).await;
-    assert_eq!(run.code, 1, "{}", run.stderr);
-    assert!(
-        run.stderr
-            .contains("error: output: cannot write no/such/dir/page.html"),
-        "{}",
-        run.stderr
-    );
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|entry| entry.unwrap().file_name().into_string().unwrap())
@@ -471,4 +461,129 @@ async fn a_real_browser_renders_the_page_offline_without_a_csp_violation_or_cons
     let png = std::fs::read(&screenshot).unwrap();
     assert!(png.starts_with(b"\x89PNG"), "no screenshot");
     println!("screenshot: {}", screenshot.display());
+}
+
+/// `-o` makes a private file (0600) and keeps an existing file's mode private: replacing
+/// a file the user had made private does not open it to everyone.
+#[cfg(unix)]
+#[tokio::test]
+async fn o_writes_a_private_file_even_over_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    store_days(dir.path(), [1, 2], 10, |day| {
+        (1..=5).map(|n| video(n + day)).collect()
+    })
+    .await;
+    let mode = |name: &str| {
+        std::fs::metadata(dir.path().join(name))
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o777
+    };
+
+    let run = report(dir.path(), "2026-10-02", &["-o", "new.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode("new.html"), 0o600);
+
+    let kept = dir.path().join("kept.html");
+    std::fs::write(&kept, "mine").unwrap();
+    std::fs::set_permissions(&kept, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = report(dir.path(), "2026-10-02", &["-o", "kept.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert_eq!(mode("kept.html"), 0o600);
+    assert!(
+        std::fs::read_to_string(&kept)
+            .unwrap()
+            .starts_with("<!DOCTYPE html>")
+    );
+}
+
+/// `-o` onto what is not a regular file: a FIFO (or `/dev/stdout`, a terminal) is written
+/// into, not replaced by a file; a symbolic link to a file is replaced, never followed over
+/// the file it names (which may not be the user's to overwrite).
+#[cfg(unix)]
+#[tokio::test]
+async fn o_writes_into_a_fifo_and_replaces_a_symbolic_link() {
+    use std::os::unix::fs::FileTypeExt;
+
+    let dir = tempfile::tempdir().unwrap();
+    store_days(dir.path(), [1, 2], 10, |day| {
+        (1..=5).map(|n| video(n + day)).collect()
+    })
+    .await;
+
+    let fifo = dir.path().join("pipe");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let run = report(dir.path(), "2026-10-02", &["-o", "pipe"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo(),
+        "the FIFO was replaced"
+    );
+    assert!(reader.join().unwrap().starts_with("<!DOCTYPE html>"));
+
+    let target = dir.path().join("target.html");
+    std::fs::write(&target, "old").unwrap();
+    std::os::unix::fs::symlink("target.html", dir.path().join("link.html")).unwrap();
+    let run = report(dir.path(), "2026-10-02", &["-o", "link.html"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(
+        std::fs::symlink_metadata(dir.path().join("link.html"))
+            .unwrap()
+            .file_type()
+            .is_file(),
+        "the link was followed"
+    );
+    assert_eq!(std::fs::read_to_string(&target).unwrap(), "old");
+}
+
+/// A ranking stored empty (not yet published when fetched, not settled): the page says
+/// so and gives the command that fetches it again, and does not call every video of the
+/// day before one that left.
+#[tokio::test]
+async fn an_empty_ranking_says_it_is_empty_and_how_to_fetch_it_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = store_days(dir.path(), [1, 2], 10, |day| {
+        if day == 1 {
+            (1..=5).map(video).collect()
+        } else {
+            Vec::new()
+        }
+    })
+    .await;
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute(
+            "UPDATE rankings SET settled = 0 WHERE date = '2026-10-02'",
+            [],
+        )
+        .unwrap();
+    let run = report(dir.path(), "2026-10-02", &["--periods", "2"]).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let page = scraper::Html::parse_document(&run.stdout);
+    let text: String = page.root_element().text().collect();
+    assert!(
+        text.contains("No video is stored in this ranking"),
+        "{text}"
+    );
+    assert!(
+        text.contains(
+            "keyapi-tiktok sync --date 2026-10-02 --region US --by views --period daily --db rankings.sqlite3"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("Left the ranking (5)"), "{text}");
 }
