@@ -309,6 +309,8 @@ fn every_shell_completes_the_shell_names_and_the_help_topics() {
                 "history",
                 "man",
                 "movers",
+                "report",
+                "store",
                 "sync",
                 "videos"
             ],
