@@ -219,21 +219,40 @@ pub(crate) fn sync_command(key: &RankingKey, db: &Path) -> String {
     flags.push(("--db", db.to_string_lossy().into_owned()));
     let mut command = "keyapi-tiktok sync".to_owned();
     for (flag, value) in flags {
-        command.push_str(&format!(" {flag} {}", shell_word(&value)));
+        // A value starting with `-` (a relative `--db`) would be read as a flag.
+        let joint = if value.starts_with('-') { "=" } else { " " };
+        command.push_str(&format!(" {flag}{joint}{}", shell_word(&value)));
     }
     command
 }
 
-/// `word` as one shell word: as it is when it is plainly safe, else single-quoted.
+/// `word` as one shell word that survives the terminal's cleaning: as it is when it is plainly
+/// safe, else single-quoted, or escaped in `$'…'` when cleaning would change it.
 fn shell_word(word: &str) -> String {
     let plain = !word.is_empty()
         && word
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || "/._-+:,@%=".contains(c));
+    let quoted = format!("'{}'", word.replace('\'', r"'\''"));
     if plain {
         word.to_owned()
+    } else if sanitize::for_terminal(&quoted) == quoted {
+        quoted
     } else {
-        format!("'{}'", word.replace('\'', r"'\''"))
+        // The message is cleaned for the terminal (runs of whitespace folded, control and
+        // invisible characters dropped), which would name another file: such a word is
+        // written with escapes, `$'…'` (bash, zsh, ksh), so it survives the cleaning.
+        let mut escaped = "$'".to_owned();
+        for c in word.chars() {
+            match c {
+                '\'' | '\\' => escaped.extend(['\\', c]),
+                c if c.is_alphanumeric() || c.is_ascii_punctuation() => escaped.push(c),
+                c if c.is_ascii() => escaped.push_str(&format!("\\x{:02X}", u32::from(c))),
+                c => escaped.push_str(&format!("\\U{:08X}", u32::from(c))),
+            }
+        }
+        escaped.push('\'');
+        escaped
     }
 }
 

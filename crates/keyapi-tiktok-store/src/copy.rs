@@ -32,7 +32,9 @@ impl Store {
     ///
     /// Refuses an existing `destination` ([`StoreError::Exists`]), leaving it untouched.
     /// The copy is written beside it as `DESTINATION.partial` and renamed when whole, so
-    /// `destination` never holds half a copy (it is empty until then).
+    /// `destination` never holds half a copy (it is empty until then); an existing
+    /// `DESTINATION.partial` fails the backup and is left alone. A `destination` not named
+    /// in UTF-8 is refused ([`StoreError::Io`]): SQLite names files in UTF-8.
     ///
     /// ```no_run
     /// use keyapi_tiktok_store::Store;
@@ -41,6 +43,21 @@ impl Store {
     /// # Ok::<(), keyapi_tiktok_store::StoreError>(())
     /// ```
     pub fn backup(&self, destination: &Path) -> Result<(), StoreError> {
+        let mut partial = destination.as_os_str().to_owned();
+        partial.push(".partial");
+        let partial = PathBuf::from(partial);
+        // `VACUUM INTO` takes a file name as text: a name that is not UTF-8 would be copied
+        // into another file, and a relative one starting with `file:` read as a URI.
+        let sqlite_name = match partial.to_str() {
+            Some(name) if partial.is_relative() => format!(".{}{name}", std::path::MAIN_SEPARATOR),
+            Some(name) => name.to_owned(),
+            None => {
+                return Err(StoreError::io("create", destination)(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "SQLite writes only to a file named in UTF-8",
+                )));
+            }
+        };
         // The name is claimed first, by an empty private file: nothing else is replaced.
         let create_new = |path: &Path| {
             private_file_options()
@@ -54,34 +71,34 @@ impl Store {
             },
             _ => StoreError::io("create", destination)(error),
         })?;
-        let mut partial = destination.as_os_str().to_owned();
-        partial.push(".partial");
-        let partial = PathBuf::from(partial);
         let copied = create_new(&partial)
             .map_err(StoreError::io("create", &partial))
             .and_then(|_| {
                 // `VACUUM INTO` fills an empty file and keeps its mode.
-                self.connection
-                    .execute("VACUUM INTO ?1", [partial.to_string_lossy()])
+                let copied = self
+                    .connection
+                    .execute("VACUUM INTO ?1", [&sqlite_name])
                     .map_err(StoreError::sqlite(
                         format_args!("copy {} to", self.path.display()),
                         &partial,
                     ))
-            })
-            .and_then(|_| {
-                std::fs::rename(&partial, destination)
-                    .map_err(StoreError::io("create", destination))
+                    .and_then(|_| {
+                        std::fs::rename(&partial, destination)
+                            .map_err(StoreError::io("create", destination))
+                    });
+                if copied.is_err() {
+                    // Ours (created above), and not a copy.
+                    let _ = std::fs::remove_file(&partial);
+                }
+                copied
             });
         if copied.is_err() {
-            // Both files are ours, and neither is a copy.
-            let _ = std::fs::remove_file(&partial);
+            // Ours, the empty file claiming the name; a `.partial` already there is not.
             let _ = std::fs::remove_file(destination);
         }
         copied
     }
 
-    /// Folds the WAL back into the database file (`PRAGMA wal_checkpoint(TRUNCATE)`),
-    /// waiting briefly for readers; says whether it could.
     pub(crate) fn fold_wal(&self) -> Result<Checkpoint, StoreError> {
         let failed = StoreError::sqlite("checkpoint", &self.path);
         self.connection

@@ -208,6 +208,30 @@ async fn store_backup_makes_a_private_copy_and_never_overwrites() {
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine");
 }
 
+/// A relative `DEST` that SQLite would read as a URI (`file:…`) is still the file written.
+#[tokio::test]
+async fn store_backup_writes_the_file_named_even_when_it_reads_as_a_uri() {
+    let fake = FakeKeyApi::with_videos(25).await;
+    let (dir, db) = new_store();
+    assert_eq!(sync(&db, &fake, &[]).await.code, 0);
+    let mut command = command(&[
+        "store",
+        "backup",
+        "file:copy.sqlite3",
+        "--db",
+        db.to_str().unwrap(),
+    ]);
+    command.env_remove("KEYAPI_API_KEY").current_dir(dir.path());
+    let run = finish(command).await;
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    let connection = rusqlite::Connection::open(dir.path().join("file:copy.sqlite3")).unwrap();
+    let rankings: i64 = connection
+        .query_row("SELECT count(*) FROM rankings", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(rankings, 2);
+    assert!(!dir.path().join("copy.sqlite3.partial").exists());
+}
+
 #[tokio::test]
 async fn movers_refuses_a_category_videos_refuses_and_sends_nothing() {
     let fake = FakeKeyApi::with_videos(25).await;

@@ -202,6 +202,58 @@ async fn movers_without_the_previous_period_prints_the_sync_command_that_fetches
     assert!(run.stderr.contains("not stored"), "{}", run.stderr);
 }
 
+/// The arguments `suggestion` (a command `movers` printed) stands for, as bash reads it.
+async fn words_of(suggestion: &str, dir: &Path) -> Vec<String> {
+    let script = format!("printf '%s\\0' {suggestion}");
+    let output = tokio::process::Command::new("bash")
+        .args(["-c", &script])
+        .current_dir(dir)
+        .output()
+        .await
+        .unwrap();
+    assert!(output.status.success(), "{script}");
+    let words = String::from_utf8(output.stdout).unwrap();
+    words.split_terminator('\0').map(str::to_owned).collect()
+}
+
+#[tokio::test]
+async fn movers_suggestion_pasted_into_a_shell_syncs_the_same_store() {
+    // Names a terminal would show changed (runs of spaces, a tab, a newline, invisible
+    // characters) and one a parser would take for a flag.
+    for name in [
+        "-x.sqlite3",
+        "two  spaces.sqlite3",
+        "tab\there.sqlite3",
+        "new\nline.sqlite3",
+        " lead.sqlite3",
+        "zero\u{200b}width.sqlite3",
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        two_days(&dir.path().join(name)).await;
+        let mut movers = command(&movers_args("2026-01-05", "json"));
+        movers.arg(format!("--db={name}")).current_dir(dir.path());
+        movers.env_remove("KEYAPI_API_KEY");
+        let run = finish(movers).await;
+        assert_eq!(run.code, 0, "{name:?}: {}", run.stderr);
+        let suggestion = run
+            .stderr
+            .split_once("fetch it with `")
+            .and_then(|(_, rest)| rest.trim_end().strip_suffix('`'))
+            .unwrap_or_else(|| panic!("{name:?}: no command in {}", run.stderr));
+        let words = words_of(suggestion, dir.path()).await;
+        let db = words.iter().position(|word| word == "--db");
+        let db = db.map(|at| words[at + 1].as_str());
+        let db = db.or_else(|| words.iter().find_map(|word| word.strip_prefix("--db=")));
+        assert_eq!(db, Some(name), "{suggestion}");
+        let pasted: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+        let mut pasted = command(&pasted);
+        pasted.arg("--dry-run").current_dir(dir.path());
+        let run = finish(pasted).await;
+        assert_eq!(run.code, 0, "{suggestion}: {}", run.stderr);
+        assert!(run.stdout.contains("1 rankings to fetch"), "{}", run.stdout);
+    }
+}
+
 #[tokio::test]
 async fn queries_on_a_store_that_does_not_exist_exit_2_and_create_nothing() {
     let dir = tempfile::tempdir().unwrap();

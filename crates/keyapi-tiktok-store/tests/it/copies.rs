@@ -141,3 +141,43 @@ async fn a_backup_onto_an_existing_file_is_refused_and_the_file_untouched() {
     assert_eq!(std::fs::read_to_string(&existing).unwrap(), "mine");
     assert!(!dir.path().join("notes.txt.partial").exists());
 }
+
+#[tokio::test]
+async fn a_backup_never_deletes_a_partial_file_it_did_not_write() {
+    let fake = FakeKeyApi::with_videos(10).await;
+    let (dir, path) = db();
+    sync(&path, &fake, &plan("2026-11-01", 10)).await.unwrap();
+    let partial = dir.path().join("copy.sqlite3.partial");
+    std::fs::write(&partial, "mine").unwrap();
+    let store = Store::open_read_only(&path).unwrap();
+    store.backup(&dir.path().join("copy.sqlite3")).unwrap_err();
+    assert_eq!(std::fs::read_to_string(&partial).unwrap(), "mine");
+    assert!(!dir.path().join("copy.sqlite3").exists());
+}
+
+/// A name SQLite would read otherwise (not UTF-8) is refused, nothing created, rather than
+/// copied into another file while the one asked for stays empty.
+#[cfg(unix)]
+#[tokio::test]
+async fn a_backup_is_written_into_the_file_named_or_refused() {
+    use std::os::unix::ffi::OsStrExt;
+    let fake = FakeKeyApi::with_videos(10).await;
+    let (dir, path) = db();
+    sync(&path, &fake, &plan("2026-11-01", 10)).await.unwrap();
+    let store = Store::open_read_only(&path).unwrap();
+    let name = std::ffi::OsStr::from_bytes(b"copy\xff.sqlite3");
+    let copied = store.backup(&dir.path().join(name));
+    let mut names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|entry| entry.unwrap().file_name())
+        .filter(|file| file.as_bytes().starts_with(b"copy"))
+        .collect();
+    names.sort();
+    match copied {
+        Ok(()) => {
+            assert_eq!(names, [name]);
+            assert_intact(&dir.path().join(name));
+        }
+        Err(error) => assert!(names.is_empty(), "{error}: {names:?}"),
+    }
+}
