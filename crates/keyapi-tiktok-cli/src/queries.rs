@@ -57,9 +57,9 @@ pub(crate) struct HistoryArgs {
     db: DbArg,
 }
 
-/// `keyapi-tiktok movers`.
+/// The flags that name one stored ranking, as `movers` and `report` take them.
 #[derive(Debug, Args)]
-pub(crate) struct MoversArgs {
+pub(crate) struct StoredRankingArgs {
     /// The ranking's date: YYYY-MM-DD, today, yesterday or today-N (UTC). For weekly and
     /// monthly rankings, the period holding it (dated on its Monday, or its 1st).
     #[arg(long, value_name = "DATE", value_parser = parse_date)]
@@ -79,6 +79,46 @@ pub(crate) struct MoversArgs {
     /// The ranking's AI-generated filter, as synced.
     #[arg(long, value_name = "true|false")]
     ai: Option<bool>,
+}
+
+impl StoredRankingArgs {
+    /// The ranking asked: a weekly ranking is dated on its Monday and a monthly one on its
+    /// 1st, so the period holding --date. The filters are checked as `videos` checks
+    /// them, before any is pasted in a suggested command.
+    pub(crate) fn key(self) -> Result<RankingKey, Failure> {
+        let period: keyapi_tiktok::Period = self.period.into();
+        let key = RankingKey {
+            category: self.category,
+            ai: self.ai,
+            ..RankingKey::new(
+                period.start_of_period(self.date),
+                self.region,
+                self.by.into(),
+                period,
+            )
+        };
+        key.query()
+            .validate()
+            .map_err(|error| Failure::Usage(error.to_string()))?;
+        Ok(key)
+    }
+}
+
+/// The failure of a ranking that is not in the store at `db`: the `sync` command that
+/// fetches it.
+pub(crate) fn not_stored(key: &RankingKey, db: &Path) -> Failure {
+    Failure::Usage(format!(
+        "the ranking {key} is not stored: fetch it with `{}`",
+        sync_command(key, db)
+    ))
+}
+
+/// `keyapi-tiktok movers`.
+#[derive(Debug, Args)]
+pub(crate) struct MoversArgs {
+    /// The ranking.
+    #[command(flatten)]
+    ranking: StoredRankingArgs,
     /// The output format.
     #[arg(long, value_enum, default_value_t = Format::Table)]
     format: Format,
@@ -162,30 +202,9 @@ fn history_trends(entries: &[HistoryEntry], glyphs: Glyphs) -> Vec<String> {
 pub(crate) fn movers(args: MoversArgs) -> Result<(), Failure> {
     let path = args.db.path()?;
     let store = Store::open_read_only(&path)?;
-    let period: keyapi_tiktok::Period = args.period.into();
-    // A weekly ranking is dated on its Monday and a monthly one on its 1st: the period
-    // holding --date is asked (and suggested).
-    let key = RankingKey {
-        category: args.category,
-        ai: args.ai,
-        ..RankingKey::new(
-            period.start_of_period(args.date),
-            args.region,
-            args.by.into(),
-            period,
-        )
-    };
-    // The filters are checked as `videos` checks them, before any is pasted in a command.
-    key.query()
-        .validate()
-        .map_err(|error| Failure::Usage(error.to_string()))?;
+    let key = args.ranking.key()?;
     let movers = match store.movers(&key) {
-        Err(StoreError::NotStored { .. }) => {
-            return Err(Failure::Usage(format!(
-                "the ranking {key} is not stored: fetch it with `{}`",
-                sync_command(&key, &path)
-            )));
-        }
+        Err(StoreError::NotStored { .. }) => return Err(not_stored(&key, &path)),
         other => other?,
     };
     if let (false, Some(previous)) = (movers.previous_stored, &movers.previous) {

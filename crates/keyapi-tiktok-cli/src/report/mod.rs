@@ -10,13 +10,10 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use clap::Args;
-use jiff::civil::Date;
-use keyapi_tiktok::{Period, Region};
-use keyapi_tiktok_store::{MAX_REPORT_PERIODS, RankingKey, Store, StoreError};
+use keyapi_tiktok_store::{MAX_REPORT_PERIODS, Store, StoreError};
 
 use crate::failure::Failure;
-use crate::flags::{By, PeriodArg, parse_date, parse_region};
-use crate::queries::sync_command;
+use crate::queries::{StoredRankingArgs, not_stored};
 use crate::store::DbArg;
 
 pub(crate) const REPORT_AFTER_HELP: &str = "\
@@ -43,25 +40,9 @@ sync command that fetches it) or a store that is missing or not ours, 1 any othe
 /// `keyapi-tiktok report`.
 #[derive(Debug, Args)]
 pub(crate) struct ReportArgs {
-    /// The ranking's date: YYYY-MM-DD, today, yesterday or today-N (UTC). For weekly and
-    /// monthly rankings, the period holding it (dated on its Monday, or its 1st).
-    #[arg(long, value_name = "DATE", value_parser = parse_date)]
-    date: Date,
-    /// Region code: two letters, such as US or GB.
-    #[arg(long, value_name = "CC", value_parser = parse_region)]
-    region: Region,
-    /// Ranked by views or by units sold.
-    #[arg(long, value_enum)]
-    by: By,
-    /// The ranking period.
-    #[arg(long, value_enum)]
-    period: PeriodArg,
-    /// The ranking's product category filter, as synced.
-    #[arg(long, value_name = "ID")]
-    category: Option<String>,
-    /// The ranking's AI-generated filter, as synced.
-    #[arg(long, value_name = "true|false")]
-    ai: Option<bool>,
+    /// The ranking.
+    #[command(flatten)]
+    ranking: StoredRankingArgs,
     /// How many of the ranking's first videos the table shows (1 to 1000).
     #[arg(long, value_name = "N", default_value_t = 50,
           value_parser = clap::value_parser!(u64).range(1..=1000))]
@@ -84,30 +65,9 @@ pub(crate) struct ReportArgs {
 pub(crate) fn run(args: ReportArgs) -> Result<(), Failure> {
     let path = args.db.path()?;
     let store = Store::open_read_only(&path)?;
-    let period: Period = args.period.into();
-    // A weekly ranking is dated on its Monday and a monthly one on its 1st: the period
-    // holding --date is reported (and suggested).
-    let key = RankingKey {
-        category: args.category,
-        ai: args.ai,
-        ..RankingKey::new(
-            period.start_of_period(args.date),
-            args.region,
-            args.by.into(),
-            period,
-        )
-    };
-    // The filters are checked as `videos` checks them, before any is pasted in a command.
-    key.query()
-        .validate()
-        .map_err(|error| Failure::Usage(error.to_string()))?;
+    let key = args.ranking.key()?;
     let report = match store.report(&key, args.top, args.periods) {
-        Err(StoreError::NotStored { .. }) => {
-            return Err(Failure::Usage(format!(
-                "the ranking {key} is not stored: fetch it with `{}`",
-                sync_command(&key, &path)
-            )));
-        }
+        Err(StoreError::NotStored { .. }) => return Err(not_stored(&key, &path)),
         other => other?,
     };
     let html = page::render(&report, &path);
