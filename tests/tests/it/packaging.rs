@@ -135,10 +135,14 @@ fn binstall_metadata_names_every_archive_cargo_dist_builds() {
         std::fs::read_to_string(root.join("crates/keyapi-tiktok-cli/Cargo.toml")).unwrap();
     let dist = std::fs::read_to_string(root.join("dist-workspace.toml")).unwrap();
     let release_plz = std::fs::read_to_string(root.join("release-plz.toml")).unwrap();
-    assert!(
-        release_plz.contains("git_tag_name = \"v{{ version }}\""),
-        "the binstall URL assumes the tag v<version>"
-    );
+    // The tag the release is made from: the command's own, as release-plz names it.
+    let tag = release_plz
+        .lines()
+        .skip_while(|line| line.trim() != "name = \"keyapi-tiktok-cli\"")
+        .find_map(|line| line.trim().strip_prefix("git_tag_name = "))
+        .expect("release-plz.toml names the command's tag")
+        .trim_matches('"')
+        .replace("{{ version }}", "1.2.3");
     for setting in ["unix-archive", "windows-archive"] {
         assert!(!dist.contains(setting), "update this test for {setting}");
     }
@@ -196,7 +200,7 @@ fn binstall_metadata_names_every_archive_cargo_dist_builds() {
         };
         assert_eq!(
             render(setting("pkg-url")),
-            format!("REPO/releases/download/v1.2.3/{archive}"),
+            format!("REPO/releases/download/{tag}/{archive}"),
             "{target}"
         );
         assert_eq!(render(setting("bin-dir")), binary, "{target}");
