@@ -228,17 +228,18 @@ fn cargo_add_lines(markdown: &str) -> Vec<Added> {
 
 /// The new project's manifest: the added dependencies, the packaged crates patched in.
 fn manifest(adds: &[Added], crates: &[(String, PathBuf)]) -> String {
-    let version = env!("CARGO_PKG_VERSION");
     let mut normal = String::from("[dependencies]\n");
     let mut dev = String::from("[dev-dependencies]\n");
     for add in adds {
-        let ours = crates.iter().any(|(name, _)| *name == add.name);
+        // Each of ours at its own packaged version (`NAME-VERSION`), as `cargo add` takes it.
+        let version = crates
+            .iter()
+            .find(|(name, _)| *name == add.name)
+            .and_then(|(_, dir)| dir.file_name()?.to_str()?.rsplit_once('-'))
+            .map_or("*", |(_, version)| version);
         let line = format!(
             "{} = {{ version = \"{}\", features = {:?}, default-features = {} }}\n",
-            add.name,
-            if ours { version } else { "*" },
-            add.features,
-            add.default_features
+            add.name, version, add.features, add.default_features
         );
         if add.dev { &mut dev } else { &mut normal }.push_str(&line);
     }
